@@ -1,0 +1,22 @@
+import { EventEmitter } from 'node:events';
+
+export type Operation = 'create' | 'restore' | 'verify' | 'delete' | 'prune' | 'pin';
+
+export interface ProgressEvent {
+  operation: Operation;
+  /** What the operation is doing now, e.g. "snapshot", "files", "verify". */
+  phase: string;
+  done: number;
+  total: number;
+  unit: 'bytes' | 'chunks' | 'backups';
+}
+
+export interface BackupEvents {
+  started: [{ operation: Operation; target: string | null; actor: string }];
+  progress: [ProgressEvent];
+  succeeded: [{ operation: Operation; target: string | null; actor: string; durationMs: number; details: Record<string, unknown> }];
+  failed: [{ operation: Operation; target: string | null; actor: string; durationMs: number; error: string; code: string }];
+}
+
+/** Typed events of the engine; notifications, audit, metrics and live progress subscribe to them. */
+export class BackupEventEmitter extends EventEmitter<BackupEvents> {}

@@ -1,0 +1,121 @@
+import crypto from 'node:crypto';
+import { CODECS, codecName, compress, decompress, type CodecName } from './codec.ts';
+import type { Storage } from './storage.ts';
+
+/**
+ * Content-addressed chunks. A chunk's id is the SHA-256 of its uncompressed bytes; it is stored
+ * once under `chunks/<first two hex digits>/<id>` as a 12-byte header followed by the payload:
+ *
+ *   bytes 0-3  magic "NXC1"
+ *   byte  4    codec id (0 none, 1 brotli, 2 raw deflate)
+ *   bytes 5-7  reserved, zero
+ *   bytes 8-11 uncompressed length, uint32 little-endian
+ */
+const MAGIC = Buffer.from('NXC1', 'ascii');
+const HEADER = 12;
+export const HASH_HEX = /^[0-9a-f]{64}$/;
+
+export function chunkKey(id: string): string {
+  return `chunks/${id.slice(0, 2)}/${id}`;
+}
+
+export function hashOf(data: Uint8Array): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+export class ChunkCorruptError extends Error {
+  constructor(
+    readonly chunk: string,
+    reason: string,
+  ) {
+    super(`chunk ${chunk} is corrupt: ${reason}`);
+  }
+}
+
+export class ChunkMissingError extends Error {
+  constructor(readonly chunk: string) {
+    super(`chunk ${chunk} is missing`);
+  }
+}
+
+export interface PutResult {
+  id: string;
+  /** Bytes written to storage; 0 when the chunk was already there. */
+  stored: number;
+}
+
+export class ChunkStore {
+  constructor(
+    private readonly storage: Storage,
+    private readonly codec: CodecName,
+  ) {}
+
+  async has(id: string): Promise<boolean> {
+    return (await this.storage.size(chunkKey(id))) !== null;
+  }
+
+  /** Size on storage, or null when missing. */
+  async storedSize(id: string): Promise<number | null> {
+    return this.storage.size(chunkKey(id));
+  }
+
+  /**
+   * Compresses and writes a chunk under its known id. Not durable until {@link flush}: the
+   * caller flushes every chunk folder once, before it writes the manifest that refers to them.
+   */
+  async put(id: string, data: Uint8Array): Promise<PutResult> {
+    let codec = this.codec;
+    let payload = await compress(codec, data);
+    if (payload.byteLength >= data.byteLength) {
+      codec = 'none';
+      payload = data;
+    }
+    const header = Buffer.alloc(HEADER);
+    MAGIC.copy(header, 0);
+    header[4] = CODECS[codec];
+    header.writeUInt32LE(data.byteLength, 8);
+    const body = Buffer.concat([header, payload]);
+    await this.storage.put(chunkKey(id), body, { durable: false });
+    this.touched.add(`chunks/${id.slice(0, 2)}`);
+    return { id, stored: body.byteLength };
+  }
+
+  private readonly touched = new Set<string>();
+
+  async flush(): Promise<void> {
+    await this.storage.flush(this.touched);
+    this.touched.clear();
+  }
+
+  /** Reads, decompresses and checks a chunk against its id. */
+  async get(id: string): Promise<Buffer> {
+    let body: Buffer;
+    try {
+      body = await this.storage.get(chunkKey(id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ChunkMissingError(id);
+      throw err;
+    }
+    if (body.byteLength < HEADER || !body.subarray(0, 4).equals(MAGIC)) throw new ChunkCorruptError(id, 'bad header');
+    const rawLength = body.readUInt32LE(8);
+    let data: Buffer;
+    try {
+      data = await decompress(codecName(body[4]!), body.subarray(HEADER), rawLength);
+    } catch (err) {
+      throw new ChunkCorruptError(id, `cannot decompress (${(err as Error).message})`);
+    }
+    if (data.byteLength !== rawLength) throw new ChunkCorruptError(id, `length ${data.byteLength}, header says ${rawLength}`);
+    if (hashOf(data) !== id) throw new ChunkCorruptError(id, 'SHA-256 does not match');
+    return data;
+  }
+
+  async list(): Promise<string[]> {
+    const keys = await this.storage.list('chunks');
+    return keys.map((k) => k.slice(k.lastIndexOf('/') + 1)).filter((id) => HASH_HEX.test(id));
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.storage.delete(chunkKey(id));
+    this.touched.add(`chunks/${id.slice(0, 2)}`);
+  }
+}
