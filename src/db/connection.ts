@@ -9,7 +9,9 @@ import { migrate } from './migrations.ts';
  */
 export function openAppDatabase(file: string): Database.Database {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  const created = !fs.existsSync(file);
   const db = new Database(file);
+  if (created) fs.chmodSync(file, 0o600);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
