@@ -16,28 +16,8 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { ABORTED, CONSUMED, STATE, type SnapshotMessage, type SnapshotWorkerData } from './snapshot-protocol.ts';
 
-export interface SnapshotWorkerData {
-  /** `file-checker` checks a file nobody writes to (a restored copy): no snapshot handshake. */
-  role: 'reader' | 'checker' | 'file-checker';
-  file: string;
-  chunkSize: number;
-  /** [0]: handshake state, [1]: chunks consumed by the main thread. */
-  control: SharedArrayBuffer;
-  /** How many chunks may be in flight before the reader waits for the main thread. */
-  window: number;
-  check: 'full' | 'quick';
-}
-
-export type SnapshotMessage =
-  | { type: 'meta'; pageSize: number; pageCount: number; schemaVersion: number; method: 'file' | 'serialize' }
-  | { type: 'chunk'; index: number; data: ArrayBuffer }
-  | { type: 'end' }
-  | { type: 'integrity'; result: string; ms: number }
-  | { type: 'error'; message: string; code?: string };
-
-const STATE = 0;
-const CONSUMED = 1;
 const READER_PINNED = 1;
 const CHECKER_PINNED = 2;
 const HANDSHAKE_TIMEOUT_MS = 30_000;
@@ -49,7 +29,7 @@ function post(message: SnapshotMessage, transfer: ArrayBuffer[] = []): void {
 function waitFor(control: Int32Array, state: number): void {
   const deadline = Date.now() + HANDSHAKE_TIMEOUT_MS;
   while (Atomics.load(control, STATE) !== state) {
-    if (Atomics.load(control, STATE) < 0) throw new Error('snapshot aborted');
+    if (Atomics.load(control, STATE) < 0) throw new Error(ABORTED);
     if (Date.now() > deadline) throw new Error('snapshot handshake timed out');
     Atomics.wait(control, STATE, Atomics.load(control, STATE), 100);
   }
@@ -147,9 +127,15 @@ function runChecker(data: SnapshotWorkerData, control: Int32Array): void {
   Atomics.store(control, STATE, CHECKER_PINNED);
   Atomics.notify(control, STATE);
   const started = performance.now();
-  const rows = db.pragma(data.check === 'full' ? 'integrity_check' : 'quick_check') as Record<string, string>[];
-  const result = rows.map((r) => Object.values(r)[0]).join('\n');
-  db.exec('COMMIT');
+  let result: string;
+  try {
+    const rows = db.pragma(data.check === 'full' ? 'integrity_check' : 'quick_check') as Record<string, string>[];
+    result = rows.map((r) => Object.values(r)[0]).join('\n');
+  } catch (err) {
+    // Damage bad enough makes the check itself fail (SQLITE_CORRUPT): that is its answer too.
+    result = `check aborted: ${(err as Error).message}`;
+  }
+  // Closing ends the read transaction, also when a failed check has already rolled it back.
   db.close();
   post({ type: 'integrity', result, ms: Math.round(performance.now() - started) });
 }

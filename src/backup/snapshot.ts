@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import type { SnapshotMessage, SnapshotWorkerData } from './snapshot-worker.ts';
+import { ABORTED, CONSUMED, STATE, type SnapshotMessage, type SnapshotWorkerData } from './snapshot-protocol.ts';
 import { startSiblingWorker } from './worker-url.ts';
 import { BackupError } from './errors.ts';
 
@@ -93,7 +93,13 @@ export async function openSnapshot(file: string, chunkSize: number, check: 'full
 
   const first = await next();
   if (first.type === 'error') {
+    // One worker's failure aborts the other; report the one that is not merely "aborted".
+    const checkerError = await integrity.then(
+      () => null,
+      (err: Error) => err,
+    );
     await Promise.all([reader.terminate(), checker.terminate()]);
+    if (first.message === ABORTED && checkerError) throw checkerError;
     throw failure(first.message);
   }
   if (first.type !== 'meta') throw failure(`unexpected message ${first.type}`);
@@ -102,8 +108,8 @@ export async function openSnapshot(file: string, chunkSize: number, check: 'full
     for (;;) {
       const m = await next();
       if (m.type === 'chunk') {
-        Atomics.add(counters, 1, 1);
-        Atomics.notify(counters, 1);
+        Atomics.add(counters, CONSUMED, 1);
+        Atomics.notify(counters, CONSUMED);
         yield Buffer.from(m.data);
       } else if (m.type === 'end') {
         return;
@@ -118,7 +124,7 @@ export async function openSnapshot(file: string, chunkSize: number, check: 'full
     chunks: chunks(),
     integrity,
     async abort() {
-      Atomics.store(counters, 0, -1);
+      Atomics.store(counters, STATE, -1);
       await Promise.all([reader.terminate(), checker.terminate()]);
     },
   };

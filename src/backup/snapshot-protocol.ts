@@ -1,0 +1,24 @@
+/** Messages and shared state between snapshot.ts and its worker threads (snapshot-worker.ts). */
+export interface SnapshotWorkerData {
+  /** `file-checker` checks a file nobody writes to (a restored copy): no snapshot handshake. */
+  role: 'reader' | 'checker' | 'file-checker';
+  file: string;
+  chunkSize: number;
+  /** [0]: handshake state, [1]: chunks consumed by the main thread. */
+  control: SharedArrayBuffer;
+  /** How many chunks may be in flight before the reader waits for the main thread. */
+  window: number;
+  check: 'full' | 'quick';
+}
+
+export type SnapshotMessage =
+  | { type: 'meta'; pageSize: number; pageCount: number; schemaVersion: number; method: 'file' | 'serialize' }
+  | { type: 'chunk'; index: number; data: ArrayBuffer }
+  | { type: 'end' }
+  | { type: 'integrity'; result: string; ms: number }
+  | { type: 'error'; message: string; code?: string };
+
+export const ABORTED = 'snapshot aborted';
+/** Slots of the shared control array. */
+export const STATE = 0;
+export const CONSUMED = 1;
