@@ -15,6 +15,7 @@ export interface BackupEvents {
   started: [{ operation: Operation; target: string | null; actor: string }];
   progress: [ProgressEvent];
   succeeded: [{ operation: Operation; target: string | null; actor: string; durationMs: number; details: Record<string, unknown> }];
+  warning: [{ operation: Operation; message: string }];
   failed: [{ operation: Operation; target: string | null; actor: string; durationMs: number; error: string; code: string }];
 }
 

@@ -213,7 +213,11 @@ export class BackupService {
     try {
       const { result, target: finalTarget, details } = await work();
       const durationMs = Math.round(performance.now() - started);
-      await this.journal(operation, caller, finalTarget ?? target, 'success', null, { ...details, durationMs });
+      // The work is done and stays done: a journal that cannot be written (a read-only copy of
+      // the repository) is reported as a warning, never as a failure of the operation.
+      await this.journal(operation, caller, finalTarget ?? target, 'success', null, { ...details, durationMs }).catch((err: Error) =>
+        this.events.emit('warning', { operation, message: `not recorded in the audit journal: ${err.message}` }),
+      );
       this.events.emit('succeeded', { operation, target: finalTarget ?? target, actor: caller.actor, durationMs, details });
       return result;
     } catch (err) {

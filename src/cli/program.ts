@@ -52,7 +52,9 @@ export function buildProgram(io: CliIo): Command {
 
   const service = (): BackupService => {
     const opts = program.opts<{ db: string; repo: string }>();
-    return new BackupService({ databasePath: opts.db, repositoryPath: opts.repo });
+    const svc = new BackupService({ databasePath: opts.db, repositoryPath: opts.repo });
+    svc.events.on('warning', (w) => io.stderr.write(`nexus: warning: ${w.message}\n`));
+    return svc;
   };
 
   /** Runs an engine call with a progress bar on a terminal. */

@@ -32,6 +32,20 @@ function hashRecord(record: Omit<JournalRecord, 'hash'>): string {
   return crypto.createHash('sha256').update(JSON.stringify(record)).digest('hex');
 }
 
+/** One record a line; a partial last line (a crash in the middle of an append) was never acknowledged. */
+function parseRecords(text: string): JournalRecord[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as JournalRecord];
+      } catch {
+        return [];
+      }
+    });
+}
+
 export class Journal {
   readonly file: string;
   private readonly lockFile: string;
@@ -41,38 +55,33 @@ export class Journal {
     this.lockFile = path.join(root, 'journal', 'append.lock');
   }
 
-  async read(): Promise<JournalRecord[]> {
-    let text: string;
+  private async readText(): Promise<string> {
     try {
-      text = await fs.readFile(this.file, 'utf8');
+      return await fs.readFile(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
       throw err;
     }
-    // A crash in the middle of an append can leave a partial last line; it was never acknowledged.
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .flatMap((line) => {
-        try {
-          return [JSON.parse(line) as JournalRecord];
-        } catch {
-          return [];
-        }
-      });
+  }
+
+  async read(): Promise<JournalRecord[]> {
+    return parseRecords(await this.readText());
   }
 
   /** Appends a record; short-lived lock file so that concurrent processes keep one chain. */
   async append(input: JournalInput): Promise<JournalRecord> {
     await fs.mkdir(path.dirname(this.file), { recursive: true, mode: DIR_MODE });
     return this.withAppendLock(async () => {
-      const records = await this.read();
+      const text = await this.readText();
+      const records = parseRecords(text);
       const last = records[records.length - 1];
+      // A torn last line (crash mid-append) is closed off so the new record starts a line of its own.
+      const separator = text.length > 0 && !text.endsWith('\n') ? '\n' : '';
       const body: Omit<JournalRecord, 'hash'> = { seq: (last?.seq ?? 0) + 1, prev: last?.hash ?? GENESIS, ...input };
       const record: JournalRecord = { ...body, hash: hashRecord(body) };
       const handle = await fs.open(this.file, 'a', FILE_MODE);
       try {
-        await handle.writeFile(`${JSON.stringify(record)}\n`);
+        await handle.writeFile(`${separator}${JSON.stringify(record)}\n`);
         await handle.sync();
       } finally {
         await handle.close();

@@ -173,7 +173,14 @@ export class RepositoryLocks {
   /** Takes a shared lock: refused while a delete or prune holds the exclusive lock. */
   async shared(operation: string): Promise<HeldLock> {
     const file = path.join(this.dir, `shared-${crypto.randomBytes(8).toString('hex')}.json`);
-    await this.tryCreate(file, operation);
+    try {
+      await this.tryCreate(file, operation);
+    } catch (err) {
+      // Nobody can remove data from a read-only filesystem (a mounted copy at disaster
+      // recovery time, say), so reading it needs no lock.
+      if ((err as NodeJS.ErrnoException).code === 'EROFS') return { recovered: [], release: async () => undefined };
+      throw err;
+    }
     const exclusive = path.join(this.dir, 'exclusive.json');
     const recovered: LockOwner[] = [];
     const stale = await this.clearIfStale(exclusive);
