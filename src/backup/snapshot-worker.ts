@@ -18,8 +18,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ABORTED, CONSUMED, STATE, type SnapshotMessage, type SnapshotWorkerData } from './snapshot-protocol.ts';
 
-const READER_PINNED = 1;
-const CHECKER_PINNED = 2;
+// Handshake states. The write lock is taken only once both workers have their connections open,
+// so writers wait for milliseconds, not for a worker thread to start.
+const CHECKER_READY = 1;
+const READER_PINNED = 2;
+const CHECKER_PINNED = 3;
 const HANDSHAKE_TIMEOUT_MS = 30_000;
 
 function post(message: SnapshotMessage, transfer: ArrayBuffer[] = []): void {
@@ -53,6 +56,7 @@ function runReader(data: SnapshotWorkerData, control: Int32Array): void {
   const reader = open(data.file);
   reader.pragma('query_only = 1');
   let method: 'file' | 'serialize';
+  waitFor(control, CHECKER_READY);
   writer.exec('BEGIN IMMEDIATE');
   try {
     const journal = String(reader.pragma('journal_mode', { simple: true }));
@@ -122,7 +126,11 @@ function runReader(data: SnapshotWorkerData, control: Int32Array): void {
 function runChecker(data: SnapshotWorkerData, control: Int32Array): void {
   const db = open(data.file);
   db.pragma('query_only = 1');
-  if (data.role === 'checker') waitFor(control, READER_PINNED);
+  if (data.role === 'checker') {
+    Atomics.store(control, STATE, CHECKER_READY);
+    Atomics.notify(control, STATE);
+    waitFor(control, READER_PINNED);
+  }
   beginRead(db);
   Atomics.store(control, STATE, CHECKER_PINNED);
   Atomics.notify(control, STATE);
