@@ -26,7 +26,7 @@ export function createApp(deps: { db: Database.Database; backups: BackupService 
     res.type('html').send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${APP_NAME}</title>
 <h1>ITSM-Sec Nexus ${APP_VERSION}</h1>
 <p>The database is open. Backups in the catalog: ${count}.</p>
-<p>The admin console is not built yet; manage backups with the CLI: <code>npx nexus backup --help</code>.</p></html>`);
+<p>The admin console is not built yet; manage backups with the CLI: <code>./bin/nexus.js backup --help</code>.</p></html>`);
   });
   return app;
 }
