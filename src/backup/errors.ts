@@ -9,6 +9,7 @@ export type BackupErrorCode =
   | 'INCOMPATIBLE' // schema or repository format this build cannot handle
   | 'TARGET_EXISTS' // restore target exists and --force was not given
   | 'PINNED'
+  | 'REFUSED' // unsafe right now, e.g. pruning while the newest backup attempt failed
   | 'NO_SPACE'
   | 'IO';
 

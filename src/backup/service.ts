@@ -714,7 +714,7 @@ export class BackupService {
     const lastCreate = records.filter((r) => r.action === 'backup.create').pop();
     if (lastCreate?.result === 'failure' && (!newestBackupAt || lastCreate.ts > newestBackupAt)) {
       throw new BackupError(
-        'INVALID_ARGUMENT',
+        'REFUSED',
         `the newest backup attempt failed at ${lastCreate.ts} (${lastCreate.error}); not pruning until a backup succeeds`,
       );
     }

@@ -19,11 +19,3 @@ export function openAppDatabase(file: string): Database.Database {
   migrate(db);
   return db;
 }
-
-/** Opens an existing database without creating it; a missing file is an error, not a new empty database. */
-export function openExistingDatabase(file: string, options: { readonly?: boolean } = {}): Database.Database {
-  if (!fs.existsSync(file)) throw new Error(`database not found: ${file}`);
-  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
-  return db;
-}

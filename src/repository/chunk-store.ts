@@ -45,6 +45,9 @@ export interface PutResult {
 }
 
 export class ChunkStore {
+  /** Chunk folders with writes or deletes not yet made durable. */
+  private readonly touched = new Set<string>();
+
   constructor(
     private readonly storage: Storage,
     private readonly codec: CodecName,
@@ -79,8 +82,6 @@ export class ChunkStore {
     this.touched.add(`chunks/${id.slice(0, 2)}`);
     return { id, stored: body.byteLength };
   }
-
-  private readonly touched = new Set<string>();
 
   async flush(): Promise<void> {
     await this.storage.flush(this.touched);

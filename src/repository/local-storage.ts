@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DIR_MODE, FILE_MODE, fsyncDir, tempName, writeFileAtomic } from './atomic-file.ts';
+import { DIR_MODE, FILE_MODE, fsyncDir, writeFileAtomic } from './atomic-file.ts';
 import { assertSafeKey, type Storage } from './storage.ts';
 
 /** Storage on a local directory: 0700 folders, 0600 files, write-temp-fsync-rename. */
@@ -100,5 +100,3 @@ export class LocalStorage implements Storage {
     return removed;
   }
 }
-
-export { tempName };

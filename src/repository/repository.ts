@@ -146,11 +146,4 @@ export class Repository {
     }
   }
 
-  /** Total bytes under the repository directory. */
-  async sizeOnDisk(): Promise<number> {
-    let total = 0;
-    for (const key of await this.storage.list('chunks')) total += (await this.storage.size(key)) ?? 0;
-    for (const key of await this.storage.list('manifests')) total += (await this.storage.size(key)) ?? 0;
-    return total;
-  }
 }

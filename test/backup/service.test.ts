@@ -151,3 +151,24 @@ describe('BackupService refuses bad requests and loses nothing', () => {
     expect(records.at(-1).error).toMatch(/integrity check/);
   });
 });
+
+describe('prune safety', () => {
+  it('refuses to prune while the newest backup attempt has failed', async () => {
+    const ws = workspace();
+    await ws.service.create({ ...actor, trigger: 'cli' });
+    await ws.service.create({ ...actor, trigger: 'cli' });
+    ws.db.close();
+    fs.renameSync(ws.dbPath, `${ws.dbPath}.away`);
+    await expect(ws.service.create({ ...actor, trigger: 'schedule' })).rejects.toMatchObject({ code: 'DATABASE_MISSING' });
+    await expect(ws.service.prune({ ...actor })).rejects.toMatchObject({
+      code: 'REFUSED',
+      message: expect.stringMatching(/newest backup attempt failed .*database not found.*not pruning until a backup succeeds/),
+    });
+    expect(await ws.service.list()).toHaveLength(2);
+    // A dry run still shows the plan.
+    expect((await ws.service.prune({ ...actor, dryRun: true })).removed).toHaveLength(1);
+    fs.renameSync(`${ws.dbPath}.away`, ws.dbPath);
+    await ws.service.create({ ...actor, trigger: 'schedule' });
+    expect((await ws.service.prune({ ...actor })).removed).toHaveLength(2);
+  });
+});
