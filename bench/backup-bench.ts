@@ -7,6 +7,7 @@
  *   npm run bench -- --quick            10 MB only
  *   npm run bench -- --sizes 10mb,1gb   choose sizes (e.g. 100mb too)
  *   npm run bench -- --json             machine-readable result on stdout
+ *   npm run bench -- --check quick      run the engine with quick_check instead of integrity_check
  *
  * The engine is imported from the compiled dist/ build, so the figures are those of
  * production code. Source databases are generated once into bench/.work/ (gitignored) and
@@ -55,22 +56,27 @@ function parseSize(text: string): SizeSpec {
   return { label, incidents, runs: megabytes <= 100 ? 3 : 1 };
 }
 
-function parseArgs(argv: string[]): { sizes: SizeSpec[]; json: boolean } {
+function parseArgs(argv: string[]): { sizes: SizeSpec[]; json: boolean; check: 'full' | 'quick' } {
   let sizes = ['10mb', '1gb'];
   let json = false;
+  let check: 'full' | 'quick' = 'full';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') sizes = ['10mb'];
     else if (arg === '--json') json = true;
     else if (arg === '--sizes') sizes = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (arg.startsWith('--sizes=')) sizes = arg.slice('--sizes='.length).split(',').filter(Boolean);
-    else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench -- [--sizes 10mb,1gb] [--quick] [--json]\n');
+    else if (arg === '--check' || arg.startsWith('--check=')) {
+      const value = arg === '--check' ? argv[++i] : arg.slice('--check='.length);
+      if (value !== 'full' && value !== 'quick') throw new Error('--check: full or quick');
+      check = value;
+    }    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write('usage: npm run bench -- [--sizes 10mb,1gb] [--quick] [--json] [--check full|quick]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
   if (sizes.length === 0) throw new Error('--sizes: give at least one size');
-  return { sizes: sizes.map(parseSize), json };
+  return { sizes: sizes.map(parseSize), json, check };
 }
 
 const options = parseArgs(process.argv.slice(2));
@@ -165,9 +171,20 @@ interface Machine {
   sqlite3Cli: string | null;
   gzip: string | null;
   uvThreadpoolSize: string;
+  /** Share of CPU time other processes used in the second before the benchmark; it skews every figure. */
+  busyAtStart: number;
 }
 
-function machine(): Machine {
+/** Fraction of all cores' time that was not idle during `ms` (we are idle meanwhile). */
+async function cpuBusy(ms: number): Promise<number> {
+  const sample = () => os.cpus().reduce((acc, c) => ({ idle: acc.idle + c.times.idle, total: acc.total + Object.values(c.times).reduce((a, b) => a + b, 0) }), { idle: 0, total: 0 });
+  const before = sample();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = sample();
+  return 1 - (after.idle - before.idle) / Math.max(1, after.total - before.total);
+}
+
+async function machine(): Promise<Machine> {
   const db = new Database(':memory:');
   const sqlite = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
   db.close();
@@ -183,6 +200,7 @@ function machine(): Machine {
     sqlite3Cli: cli ? run(cli, ['--version']).stdout.split(' ').slice(0, 2).join(' ') : null,
     gzip: gzip ? (run(gzip, ['--version']).stdout.split('\n')[0] ?? 'gzip') : null,
     uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+    busyAtStart: await cpuBusy(1000),
   };
 }
 
@@ -299,7 +317,7 @@ class PhaseClock {
 
 /** Ours: create into a fresh repository, 1 % churn, second create, restore of the latest. */
 async function ours(engine: Engine, db: string, dir: string): Promise<{ figures: Figures; methods: [string, string] }> {
-  const service = new engine.BackupService({ databasePath: db, repositoryPath: path.join(dir, 'repo') });
+  const service = new engine.BackupService({ databasePath: db, repositoryPath: path.join(dir, 'repo'), check: options.check });
   const clock = new PhaseClock();
   service.events.on('progress', clock.listener);
   const caller = { actor: 'bench', trigger: 'cli' } as const;
@@ -553,7 +571,7 @@ async function main(): Promise<void> {
   const began = performance.now();
   fs.mkdirSync(WORK, { recursive: true, mode: 0o700 });
   const engine = await loadEngine();
-  const facts = machine();
+  const facts = await machine();
   const tools: Tools = { sqlite3: which('sqlite3'), gzip: which('gzip') };
   if (!tools.sqlite3) {
     log('sqlite3 CLI not found: install it with `apt-get install -y sqlite3` to measure the seed approach exactly;');
@@ -581,13 +599,16 @@ async function main(): Promise<void> {
   const judged = body.filter((r) => r[6] !== 'n/a').length;
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ machine: facts, targets: TARGETS, table: { header, rows: body }, results, wallMs }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ machine: facts, check: options.check, targets: TARGETS, table: { header, rows: body }, results, wallMs }, null, 2)}\n`);
     return;
   }
   const out = [
     `machine: ${facts.nproc} cores (${facts.cpu}), ${facts.memoryGB} GiB RAM, ${facts.kernel}`,
     `         node ${facts.node}, SQLite ${facts.sqlite}, sqlite3 CLI ${facts.sqlite3Cli ?? 'MISSING (apt-get install -y sqlite3)'}, ${facts.gzip ?? 'gzip MISSING'}, UV_THREADPOOL_SIZE ${facts.uvThreadpoolSize}`,
-    `runs: ${results.map((r) => `${r.size} ${r.aggregate}${r.runs > 1 ? ` of ${r.runs}` : ''}`).join(', ')}; warm cache; engine from dist/; MB = 10^6 bytes`,
+    `         CPU busy with other work just before the start: ${(100 * facts.busyAtStart).toFixed(0)} %` +
+      (facts.busyAtStart > 0.15 ? ' — WARNING: the machine is not quiet; figures are skewed' : ' (quiet)'),
+    `runs: ${results.map((r) => `${r.size} ${r.aggregate}${r.runs > 1 ? ` of ${r.runs}` : ''}`).join(', ')}; warm cache; engine from dist/ ` +
+      `with ${options.check === 'full' ? 'integrity_check (default)' : 'quick_check'}; MB = 10^6 bytes`,
     '',
     table(header, body),
     '',

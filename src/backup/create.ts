@@ -1,0 +1,105 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { FileEntry, Manifest } from '../repository/manifest.ts';
+import { newBackupId } from '../repository/manifest.ts';
+import type { Repository } from '../repository/repository.ts';
+import { APP_NAME, APP_VERSION } from '../version.ts';
+import { newStoreContext, storeStream } from './chunk-writer.ts';
+import { listDataFiles, readInChunks } from './data-files.ts';
+import { BackupError } from './errors.ts';
+import { openSnapshot } from './snapshot.ts';
+import type { CreateOptions, ProgressReporter } from './types.ts';
+
+/**
+ * Takes a backup into `repo` (the caller holds the exclusive lock): a consistent snapshot of
+ * the database, checked by integrity_check on the same snapshot, then the data files; every
+ * chunk made durable; the manifest written last. Nothing is committed if any step fails.
+ */
+export async function takeBackup(
+  repo: Repository,
+  databasePath: string,
+  options: CreateOptions & { check: 'full' | 'quick' },
+  progress: ProgressReporter,
+): Promise<Manifest> {
+  const started = performance.now();
+  const createdAt = new Date();
+  const ctx = newStoreContext();
+  const chunkSize = repo.config.chunkSize;
+  const snapshot = await openSnapshot(databasePath, chunkSize, options.check);
+  const dbTotal = snapshot.meta.pageSize * snapshot.meta.pageCount;
+  let stored: Awaited<ReturnType<typeof storeStream>>;
+  try {
+    stored = await storeStream(repo, snapshot.chunks, ctx, (done) => progress('database', done, dbTotal, 'bytes'));
+  } catch (err) {
+    await snapshot.abort();
+    throw err;
+  }
+  const integrity = await snapshot.integrity;
+  if (integrity.result !== 'ok') {
+    throw new BackupError(
+      'INTEGRITY_FAILED',
+      `integrity check of the snapshot failed, backup not committed: ${integrity.result.split('\n').slice(0, 5).join('; ')}`,
+    );
+  }
+
+  const files: FileEntry[] = [];
+  const dataFiles = await listDataFiles(path.dirname(databasePath));
+  const filesTotal = dataFiles.reduce((n, f) => n + f.size, 0);
+  let filesDone = 0;
+  for (const file of dataFiles) {
+    const before = filesDone;
+    const result = await storeStream(repo, readInChunks(file, chunkSize), ctx, (done) => progress('files', before + done, filesTotal, 'bytes'));
+    filesDone += result.size;
+    files.push({ path: file.path, size: result.size, mode: file.mode, mtime: file.mtime, sha256: result.sha256, chunks: result.chunks });
+  }
+
+  // Every chunk must be durable before the manifest that names it exists.
+  progress('commit', 0, 1, 'chunks');
+  await repo.chunks.flush();
+  const manifest: Manifest = {
+    format: 1,
+    id: newBackupId(createdAt),
+    createdAt: createdAt.toISOString(),
+    trigger: options.trigger,
+    class: options.class ?? (options.trigger === 'pre-restore' ? 'pre-restore' : 'manual'),
+    actor: options.actor,
+    tag: options.tag ?? null,
+    app: { name: APP_NAME, version: APP_VERSION, schemaVersion: snapshot.meta.schemaVersion },
+    tool: { node: process.version, sqlite: sqliteVersion() },
+    database: {
+      name: path.basename(databasePath),
+      pageSize: snapshot.meta.pageSize,
+      pageCount: snapshot.meta.pageCount,
+      size: stored.size,
+      sha256: stored.sha256,
+      chunkSize,
+      chunks: stored.chunks,
+      integrity: integrity.result,
+      snapshotMethod: snapshot.meta.method,
+    },
+    files,
+    stats: {
+      logicalBytes: stored.size + filesDone,
+      storedBytes: ctx.storedBytes,
+      newBytes: ctx.newBytes,
+      chunks: ctx.seen.size,
+      newChunks: ctx.newChunks,
+      durationMs: Math.round(performance.now() - started),
+      codec: repo.config.codec,
+    },
+    wal: null,
+  };
+  await repo.writeManifest(manifest);
+  progress('commit', 1, 1, 'chunks');
+  return manifest;
+}
+
+let cachedSqliteVersion: string | undefined;
+function sqliteVersion(): string {
+  if (!cachedSqliteVersion) {
+    const db = new Database(':memory:');
+    cachedSqliteVersion = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+    db.close();
+  }
+  return cachedSqliteVersion;
+}
