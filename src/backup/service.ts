@@ -56,14 +56,6 @@ function validateId(id: string): void {
   }
 }
 
-async function withLock<T>(lock: Promise<HeldLock>, fn: () => Promise<T>): Promise<T> {
-  const held = await lock;
-  try {
-    return await fn();
-  } finally {
-    await held.release();
-  }
-}
 
 /**
  * The backup engine. Server, CLI and scheduler all call this one class; it knows nothing of
@@ -99,6 +91,20 @@ export class BackupService {
       return await repo.readManifest(id);
     } catch (err) {
       throw translate(err, `read backup ${id}`);
+    }
+  }
+
+  /** Runs `fn` holding a lock; stale locks it had to recover are reported as warnings. */
+  private async withLock<T>(operation: Operation, lock: Promise<HeldLock>, fn: () => Promise<T>): Promise<T> {
+    const held = await lock;
+    for (const stale of held.recovered) {
+      const message = `removed a stale lock: ${stale.operation} by ${stale.user} (pid ${stale.pid} on ${stale.host}) since ${stale.since}`;
+      this.events.emit('warning', { operation, message });
+    }
+    try {
+      return await fn();
+    } finally {
+      await held.release();
     }
   }
 
@@ -164,7 +170,7 @@ export class BackupService {
       } catch (err) {
         throw translate(err, `cannot use repository ${this.repositoryPath}`);
       }
-      const manifest = await withLock(repo.locks.exclusive('backup'), async () => {
+      const manifest = await this.withLock('create', repo.locks.exclusive('backup'), async () => {
         await repo.storage.removeTemporaryFiles('chunks');
         return takeBackup(repo, this.databasePath, { ...options, check: this.check }, this.progress('create'));
       });
@@ -226,7 +232,7 @@ export class BackupService {
       }
       if (!options.force && (await exists(target))) throw new BackupError('TARGET_EXISTS', `${target} exists; pass --force to replace it`);
       const repo = await this.openRepository();
-      const result = await withLock(repo.locks.shared(`restore to ${target}`), async () => {
+      const result = await this.withLock('restore', repo.locks.shared(`restore to ${target}`), async () => {
         const id = options.id ?? (await this.resolveAt(options.at!)).id;
         const manifest = await this.readManifest(repo, id);
         const restoreOptions = { force: options.force ?? false, files: options.files !== false, check: this.check };
@@ -244,7 +250,7 @@ export class BackupService {
     return this.run('verify', options, options.id ?? null, async () => {
       if (options.id) validateId(options.id);
       const repo = await this.openRepository();
-      const report = await withLock(repo.locks.shared('verify'), async () => {
+      const report = await this.withLock('verify', repo.locks.shared('verify'), async () => {
         const { manifests, damaged } = options.id
           ? { manifests: [await this.readManifest(repo, options.id)], damaged: [] }
           : await readManifests(repo);
@@ -259,7 +265,7 @@ export class BackupService {
     return this.run('delete', options, options.id, async () => {
       validateId(options.id);
       const repo = await this.openRepository();
-      const result = await withLock(repo.locks.exclusive('delete', { removesData: true }), async () => {
+      const result = await this.withLock('delete', repo.locks.exclusive('delete', { removesData: true }), async () => {
         await this.readManifest(repo, options.id);
         if (await repo.isPinned(options.id)) throw new BackupError('PINNED', `backup ${options.id} is pinned; unpin it first`);
         await repo.deleteManifest(options.id);
@@ -301,7 +307,7 @@ export class BackupService {
         const bytesFreed = await estimateFreed(repo, doomed);
         result = { dryRun: true, decisions, removed: doomed, chunksRemoved: 0, bytesFreed, durationMs: 0 };
       } else {
-        result = await withLock(repo.locks.exclusive('prune', { removesData: true }), async () => {
+        result = await this.withLock('prune', repo.locks.exclusive('prune', { removesData: true }), async () => {
           const { backups, decisions, doomed } = await plan();
           await this.assertNewestBackupSucceeded(repo, backups[0]?.createdAt);
           const progress = this.progress('prune');

@@ -21,6 +21,8 @@ describe('crash safety (kill -9)', () => {
     // The dead process's lock is still there.
     expect(fs.existsSync(path.join(ws.repoPath, 'locks', 'exclusive.json'))).toBe(true);
 
+    const warnings: string[] = [];
+    ws.service.events.on('warning', (w) => warnings.push(w.message));
     const quick = await ws.service.verify({ ...actor });
     const full = await ws.service.verify({ ...actor, readData: true });
     expect(quick.problems).toEqual([]);
@@ -31,6 +33,8 @@ describe('crash safety (kill -9)', () => {
     const out = path.join(tempDir(), 'after.db');
     await ws.service.restore({ ...actor, id: after.id, to: out });
     expect(dump(out)).toEqual(dump(ws.dbPath));
+    // The first verify cleared the dead process's lock, and said so; nothing was left for the rest.
+    expect(warnings).toEqual([expect.stringMatching(/^removed a stale lock: backup by .* \(pid \d+ on /)]);
     expect(fs.readdirSync(path.join(ws.repoPath, 'chunks'), { recursive: true }).filter((n) => String(n).includes('.tmp-'))).toEqual([]);
   });
 

@@ -73,6 +73,19 @@ describe('nexus backup (CLI)', () => {
     const at = await nexus(ws, 'backup', 'restore', '--at', '2999-01-01T00:00:00Z', '--to', to, '--force');
     expect(at.code).toBe(0);
     expect(at.err).toMatch(/--at 2999-01-01T00:00:00Z: using backup /);
+
+    // Every operation, failures included, is in the repository's audit journal under the OS user.
+    const journal = fs.readFileSync(path.join(ws.repoPath, 'journal', 'audit.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(journal.map((r) => `${r.action} ${r.result}`)).toEqual([
+      'backup.create success',
+      'backup.create success',
+      'backup.verify success',
+      'backup.restore success',
+      'backup.restore failure',
+      'backup.restore success',
+    ]);
+    expect(journal.every((r) => /^os:[^@]+@.+/.test(r.actor))).toBe(true);
+    expect(journal[4].error).toMatch(/exists; pass --force/);
   });
 
   it('answers bad usage with exit 2 and one clear line', async () => {
