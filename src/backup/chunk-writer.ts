@@ -1,6 +1,7 @@
-import crypto from 'node:crypto';
+import crypto, { type Hash } from 'node:crypto';
 import { hashOf } from '../repository/chunk-store.ts';
 import type { Repository } from '../repository/repository.ts';
+import type { HashedChunk } from './snapshot.ts';
 
 /** What one backup stored, shared by the database and the file entries (they deduplicate against each other). */
 export interface StoreContext {
@@ -17,29 +18,33 @@ export function newStoreContext(): StoreContext {
 /** Chunks compressed and written at once: enough to keep libuv's thread pool busy. */
 const CONCURRENCY = 8;
 
+/** Hashes plain chunks on the way through (for data files; the database is hashed in its worker). */
+export async function* hashed(source: AsyncIterable<Buffer>, whole: Hash = crypto.createHash('sha256')): AsyncGenerator<HashedChunk> {
+  for await (const data of source) {
+    whole.update(data);
+    yield { id: hashOf(data), data };
+  }
+}
+
 /**
- * Stores a stream of chunks: hashes each on arrival, skips those the repository (or this
- * backup) already has, compresses and writes the others in parallel. Returns the chunk ids in
- * order, the SHA-256 of the whole stream and its length. Chunks are not durable until the
- * caller flushes the chunk store.
+ * Stores a stream of chunks: skips those the repository (or this backup) already has,
+ * compresses and writes the others in parallel. Returns the chunk ids in order and the
+ * stream's length. Chunks are not durable until the caller flushes the chunk store.
  */
 export async function storeStream(
   repo: Repository,
-  source: AsyncIterable<Buffer>,
+  source: AsyncIterable<HashedChunk>,
   ctx: StoreContext,
   onBytes: (bytes: number) => void,
-): Promise<{ chunks: string[]; sha256: string; size: number }> {
-  const whole = crypto.createHash('sha256');
+): Promise<{ chunks: string[]; size: number }> {
   const chunks: string[] = [];
   const inflight = new Set<Promise<void>>();
   let failure: unknown;
   let size = 0;
-  for await (const chunk of source) {
+  for await (const { id, data } of source) {
     if (failure) throw failure;
-    whole.update(chunk);
-    const id = hashOf(chunk);
     chunks.push(id);
-    size += chunk.byteLength;
+    size += data.byteLength;
     if (!ctx.seen.has(id)) {
       ctx.seen.add(id);
       const task = (async () => {
@@ -48,7 +53,7 @@ export async function storeStream(
           ctx.storedBytes += existing;
           return;
         }
-        const { stored } = await repo.chunks.put(id, chunk);
+        const { stored } = await repo.chunks.put(id, data);
         ctx.storedBytes += stored;
         ctx.newBytes += stored;
         ctx.newChunks++;
@@ -63,5 +68,5 @@ export async function storeStream(
   }
   await Promise.all(inflight);
   if (failure) throw failure;
-  return { chunks, sha256: whole.digest('hex'), size };
+  return { chunks, size };
 }

@@ -1,10 +1,11 @@
+import crypto from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { FileEntry, Manifest } from '../repository/manifest.ts';
 import { newBackupId } from '../repository/manifest.ts';
 import type { Repository } from '../repository/repository.ts';
 import { APP_NAME, APP_VERSION } from '../version.ts';
-import { newStoreContext, storeStream } from './chunk-writer.ts';
+import { hashed, newStoreContext, storeStream } from './chunk-writer.ts';
 import { listDataFiles, readInChunks } from './data-files.ts';
 import { BackupError } from './errors.ts';
 import { openSnapshot } from './snapshot.ts';
@@ -48,9 +49,13 @@ export async function takeBackup(
   let filesDone = 0;
   for (const file of dataFiles) {
     const before = filesDone;
-    const result = await storeStream(repo, readInChunks(file, chunkSize), ctx, (done) => progress('files', before + done, filesTotal, 'bytes'));
+    const whole = crypto.createHash('sha256');
+    const result = await storeStream(repo, hashed(readInChunks(file, chunkSize), whole), ctx, (done) =>
+      progress('files', before + done, filesTotal, 'bytes'),
+    );
     filesDone += result.size;
-    files.push({ path: file.path, size: result.size, mode: file.mode, mtime: file.mtime, sha256: result.sha256, chunks: result.chunks });
+    const sha256 = whole.digest('hex');
+    files.push({ path: file.path, size: result.size, mode: file.mode, mtime: file.mtime, sha256, chunks: result.chunks });
   }
 
   // Every chunk must be durable before the manifest that names it exists.
@@ -71,7 +76,7 @@ export async function takeBackup(
       pageSize: snapshot.meta.pageSize,
       pageCount: snapshot.meta.pageCount,
       size: stored.size,
-      sha256: stored.sha256,
+      sha256: snapshot.sha256(),
       chunkSize,
       chunks: stored.chunks,
       integrity: integrity.result,

@@ -13,8 +13,10 @@ export interface SnapshotWorkerData {
 
 export type SnapshotMessage =
   | { type: 'meta'; pageSize: number; pageCount: number; schemaVersion: number; method: 'file' | 'serialize' }
-  | { type: 'chunk'; index: number; data: ArrayBuffer }
-  | { type: 'end' }
+  /** `id` is the SHA-256 of `data`, computed in the worker to keep it off the main thread. */
+  | { type: 'chunk'; index: number; id: string; data: ArrayBuffer }
+  /** `sha256` of the whole database image. */
+  | { type: 'end'; sha256: string }
   | { type: 'integrity'; result: string; ms: number }
   | { type: 'error'; message: string; code?: string };
 

@@ -13,6 +13,7 @@
  * long-running reader elsewhere), the reader falls back to sqlite3_serialize(), which reads
  * through SQLite's pager: always consistent, but slower and needing memory for the whole file.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -88,6 +89,13 @@ function runReader(data: SnapshotWorkerData, control: Int32Array): void {
       Atomics.wait(control, CONSUMED, Atomics.load(control, CONSUMED), 1000);
     }
   };
+  const whole = crypto.createHash('sha256');
+  const send = (index: number, buffer: ArrayBuffer) => {
+    const view = new Uint8Array(buffer);
+    whole.update(view);
+    const id = crypto.createHash('sha256').update(view).digest('hex');
+    post({ type: 'chunk', index, id, data: buffer }, [buffer]);
+  };
   let index = 0;
   if (method === 'file') {
     const fd = fs.openSync(data.file, 'r');
@@ -103,7 +111,7 @@ function runReader(data: SnapshotWorkerData, control: Int32Array): void {
           if (n === 0) throw new Error(`database file ended at ${offset + got} bytes, expected ${total}`);
           got += n;
         }
-        post({ type: 'chunk', index, data: buffer }, [buffer]);
+        send(index, buffer);
       }
     } finally {
       fs.closeSync(fd);
@@ -114,13 +122,12 @@ function runReader(data: SnapshotWorkerData, control: Int32Array): void {
     for (let offset = 0; offset < total; offset += chunkSize, index++) {
       waitForCredit(index);
       const slice = image.subarray(offset, Math.min(offset + chunkSize, total));
-      const buffer = slice.buffer.slice(slice.byteOffset, slice.byteOffset + slice.byteLength) as ArrayBuffer;
-      post({ type: 'chunk', index, data: buffer }, [buffer]);
+      send(index, slice.buffer.slice(slice.byteOffset, slice.byteOffset + slice.byteLength) as ArrayBuffer);
     }
   }
   reader.exec('COMMIT');
   reader.close();
-  post({ type: 'end' });
+  post({ type: 'end', sha256: whole.digest('hex') });
 }
 
 function runChecker(data: SnapshotWorkerData, control: Int32Array): void {

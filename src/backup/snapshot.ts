@@ -11,10 +11,17 @@ export interface SnapshotMeta {
   method: 'file' | 'serialize';
 }
 
+export interface HashedChunk {
+  id: string;
+  data: Buffer;
+}
+
 export interface Snapshot {
   meta: SnapshotMeta;
-  /** The database's bytes, in order, `chunkSize` at a time (aligned to pages). */
-  chunks: AsyncIterable<Buffer>;
+  /** The database's bytes, in order, `chunkSize` at a time (aligned to pages), each with its SHA-256. */
+  chunks: AsyncIterable<HashedChunk>;
+  /** SHA-256 of the whole image; available once `chunks` has been read to the end. */
+  sha256(): string;
   /** Resolves with integrity_check's answer ("ok" when healthy) for the same snapshot. */
   integrity: Promise<{ result: string; ms: number }>;
   /** Stops both workers (after a failure elsewhere in the pipeline). */
@@ -104,14 +111,16 @@ export async function openSnapshot(file: string, chunkSize: number, check: 'full
   }
   if (first.type !== 'meta') throw failure(`unexpected message ${first.type}`);
 
-  async function* chunks(): AsyncGenerator<Buffer> {
+  let sha256: string | undefined;
+  async function* chunks(): AsyncGenerator<HashedChunk> {
     for (;;) {
       const m = await next();
       if (m.type === 'chunk') {
         Atomics.add(counters, CONSUMED, 1);
         Atomics.notify(counters, CONSUMED);
-        yield Buffer.from(m.data);
+        yield { id: m.id, data: Buffer.from(m.data) };
       } else if (m.type === 'end') {
+        sha256 = m.sha256;
         return;
       } else if (m.type === 'error') {
         throw failure(m.message);
@@ -122,6 +131,10 @@ export async function openSnapshot(file: string, chunkSize: number, check: 'full
   return {
     meta: { pageSize: first.pageSize, pageCount: first.pageCount, schemaVersion: first.schemaVersion, method: first.method },
     chunks: chunks(),
+    sha256() {
+      if (!sha256) throw new Error('snapshot not read to the end');
+      return sha256;
+    },
     integrity,
     async abort() {
       Atomics.store(counters, STATE, -1);
