@@ -28,13 +28,14 @@ export async function* hashed(source: AsyncIterable<Buffer>, whole: Hash = crypt
 
 /**
  * Stores a stream of chunks: skips those the repository (or this backup) already has,
- * compresses and writes the others in parallel. Returns the chunk ids in order and the
+ * encodes (compresses) and writes the others in parallel. Returns the chunk ids in order and the
  * stream's length. Chunks are not durable until the caller flushes the chunk store.
  */
 export async function storeStream(
   repo: Repository,
   source: AsyncIterable<HashedChunk>,
   ctx: StoreContext,
+  encode: (data: Buffer) => Promise<Buffer>,
   onBytes: (bytes: number) => void,
 ): Promise<{ chunks: string[]; size: number }> {
   const chunks: string[] = [];
@@ -53,7 +54,7 @@ export async function storeStream(
           ctx.storedBytes += existing;
           return;
         }
-        const { stored } = await repo.chunks.put(id, data);
+        const { stored } = await repo.chunks.putEncoded(id, await encode(data));
         ctx.storedBytes += stored;
         ctx.newBytes += stored;
         ctx.newChunks++;

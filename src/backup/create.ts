@@ -8,6 +8,7 @@ import { APP_NAME, APP_VERSION } from '../version.ts';
 import { hashed, newStoreContext, storeStream } from './chunk-writer.ts';
 import { listDataFiles, readInChunks } from './data-files.ts';
 import { BackupError } from './errors.ts';
+import { CodecPool } from './codec-pool.ts';
 import { openSnapshot } from './snapshot.ts';
 import type { CreateOptions, ProgressReporter } from './types.ts';
 
@@ -24,13 +25,31 @@ export async function takeBackup(
 ): Promise<Manifest> {
   const started = performance.now();
   const createdAt = new Date();
+  const codecs = new CodecPool(repo.config.codec);
+  try {
+    return await backupWith(codecs, repo, databasePath, options, progress, started, createdAt);
+  } finally {
+    await codecs.close();
+  }
+}
+
+async function backupWith(
+  codecs: CodecPool,
+  repo: Repository,
+  databasePath: string,
+  options: CreateOptions & { check: 'full' | 'quick' },
+  progress: ProgressReporter,
+  started: number,
+  createdAt: Date,
+): Promise<Manifest> {
   const ctx = newStoreContext();
   const chunkSize = repo.config.chunkSize;
+  const encode = (data: Buffer) => codecs.encode(data);
   const snapshot = await openSnapshot(databasePath, chunkSize, options.check);
   const dbTotal = snapshot.meta.pageSize * snapshot.meta.pageCount;
   let stored: Awaited<ReturnType<typeof storeStream>>;
   try {
-    stored = await storeStream(repo, snapshot.chunks, ctx, (done) => progress('database', done, dbTotal, 'bytes'));
+    stored = await storeStream(repo, snapshot.chunks, ctx, encode, (done) => progress('database', done, dbTotal, 'bytes'));
   } catch (err) {
     await snapshot.abort();
     throw err;
@@ -50,7 +69,7 @@ export async function takeBackup(
   for (const file of dataFiles) {
     const before = filesDone;
     const whole = crypto.createHash('sha256');
-    const result = await storeStream(repo, hashed(readInChunks(file, chunkSize), whole), ctx, (done) =>
+    const result = await storeStream(repo, hashed(readInChunks(file, chunkSize), whole), ctx, encode, (done) =>
       progress('files', before + done, filesTotal, 'bytes'),
     );
     filesDone += result.size;

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { CODECS, codecName, compress, decompress, type CodecName } from './codec.ts';
+import { CODECS, codecName, compress, compressSync, decompress, type CodecName } from './codec.ts';
 import type { Storage } from './storage.ts';
 
 /**
@@ -38,6 +38,24 @@ export class ChunkMissingError extends Error {
   }
 }
 
+/** Header and payload; stored uncompressed when the codec does not make it smaller. */
+function frame(codec: CodecName, data: Uint8Array, compressed: Uint8Array): Buffer {
+  const [used, payload] = compressed.byteLength < data.byteLength ? [codec, compressed] : (['none', data] as const);
+  // Never from Buffer's shared pool: a worker transfers this buffer's memory to the main thread.
+  const body = Buffer.allocUnsafeSlow(HEADER + payload.byteLength);
+  MAGIC.copy(body, 0);
+  body[4] = CODECS[used];
+  body.fill(0, 5, 8);
+  body.writeUInt32LE(data.byteLength, 8);
+  body.set(payload, HEADER);
+  return body;
+}
+
+/** A chunk's stored form, computed synchronously (in a worker thread). */
+export function encodeChunk(codec: CodecName, data: Uint8Array): Buffer {
+  return frame(codec, data, compressSync(codec, data));
+}
+
 export interface PutResult {
   id: string;
   /** Bytes written to storage; 0 when the chunk was already there. */
@@ -62,22 +80,17 @@ export class ChunkStore {
     return this.storage.size(chunkKey(id));
   }
 
-  /**
-   * Compresses and writes a chunk under its known id. Not durable until {@link flush}: the
-   * caller flushes every chunk folder once, before it writes the manifest that refers to them.
-   */
+  /** Compresses and writes a chunk (see {@link putEncoded}). */
   async put(id: string, data: Uint8Array): Promise<PutResult> {
-    let codec = this.codec;
-    let payload = await compress(codec, data);
-    if (payload.byteLength >= data.byteLength) {
-      codec = 'none';
-      payload = data;
-    }
-    const header = Buffer.alloc(HEADER);
-    MAGIC.copy(header, 0);
-    header[4] = CODECS[codec];
-    header.writeUInt32LE(data.byteLength, 8);
-    const body = Buffer.concat([header, payload]);
+    return this.putEncoded(id, frame(this.codec, data, await compress(this.codec, data)));
+  }
+
+  /**
+   * Writes a chunk already encoded by {@link encodeChunk} under its id. Not durable until
+   * {@link flush}: the caller flushes every chunk folder once, before it writes the manifest
+   * that refers to them.
+   */
+  async putEncoded(id: string, body: Uint8Array): Promise<PutResult> {
     await this.storage.put(chunkKey(id), body, { durable: false });
     this.touched.add(`chunks/${id.slice(0, 2)}`);
     return { id, stored: body.byteLength };

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { churnDatabase } from '../../src/db/seed.ts';
 import { actor, dump, tempDir, workspace } from '../helpers/workspace.ts';
-import { exited, startFixture, waitForLine } from '../helpers/child.ts';
+import { startFixture, waitForLine } from '../helpers/child.ts';
 
 async function killMidway(operation: string, dbPath: string, repoPath: string, phase: string, after: number): Promise<void> {
   const child = startFixture('run-operation.ts', [operation, dbPath, repoPath, phase, String(after)]);
   await waitForLine(child, /^PAUSED$/);
-  child.kill('SIGKILL');
-  await exited(child);
+  child.process.kill('SIGKILL');
+  await child.exit;
 }
 
 describe('crash safety (kill -9)', () => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { actor, dump, tempDir, workspace } from '../helpers/workspace.ts';
-import { exited, startFixture, waitForLine } from '../helpers/child.ts';
+import { startFixture, waitForLine } from '../helpers/child.ts';
 
 function batches(file: string): { batch: string; n: number }[] {
   const db = new Database(file, { readonly: true });
@@ -25,7 +25,7 @@ describe('snapshot of a live database', () => {
       await waitForLine(writer, /committed 5/);
       const first = await ws.service.create({ ...actor, trigger: 'cli' });
       const second = await ws.service.create({ ...actor, trigger: 'cli' });
-      await waitForLine(writer, /committed \d+/);
+      await waitForLine(writer, /committed \d+/, writer.stdout.length);
       for (const m of [first, second]) {
         const out = path.join(tempDir(), 'restored.db');
         await ws.service.restore({ ...actor, id: m.id, to: out });
@@ -36,8 +36,8 @@ describe('snapshot of a live database', () => {
         inSecond = seen.length;
       }
     } finally {
-      writer.kill('SIGTERM');
-      await exited(writer);
+      writer.process.kill('SIGTERM');
+      await writer.exit;
     }
     // The writer was never blocked for long: it went on committing after the backups.
     expect(batches(ws.dbPath).length).toBeGreaterThan(inSecond);

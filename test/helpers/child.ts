@@ -3,39 +3,41 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
+/** A running fixture, with everything it has printed so far. */
+export interface Fixture {
+  process: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exit: Promise<number | null>;
+}
+
 /** Starts a TypeScript fixture in its own Node process. */
-export function startFixture(name: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test', 'fixtures', name), ...args], {
+export function startFixture(name: string, args: string[]): Fixture {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test', 'fixtures', name), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const fixture: Fixture = {
+    process: child,
+    stdout: '',
+    stderr: '',
+    exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+  };
+  child.stdout!.on('data', (d: Buffer) => (fixture.stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (fixture.stderr += d.toString()));
+  return fixture;
 }
 
-/** Resolves when the child prints a line matching `pattern`; rejects if it exits first. */
-export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; stderr: ${stderr}`)), timeoutMs);
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      const line = buffer.split('\n').find((l) => pattern.test(l));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`child exited (${code}) before printing ${pattern}; stderr: ${stderr}`));
-    });
-  });
-}
-
-export function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
+/** Resolves when the fixture has printed a line matching `pattern` after `from` characters of output. */
+export async function waitForLine(fixture: Fixture, pattern: RegExp, from = 0, timeoutMs = 30_000): Promise<string> {
+  let exited = false;
+  void fixture.exit.then(() => (exited = true));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = fixture.stdout.slice(from).split('\n').find((l) => pattern.test(l));
+    if (line) return line;
+    if (exited) throw new Error(`fixture exited before printing ${pattern}; stderr: ${fixture.stderr}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; stderr: ${fixture.stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
