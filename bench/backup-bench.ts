@@ -70,7 +70,7 @@ function parseArgs(argv: string[]): { sizes: SizeSpec[]; json: boolean; check: '
       const value = arg === '--check' ? argv[++i] : arg.slice('--check='.length);
       if (value !== 'full' && value !== 'quick') throw new Error('--check: full or quick');
       check = value;
-    }    else if (arg === '--help' || arg === '-h') {
+    } else if (arg === '--help' || arg === '-h') {
       process.stdout.write('usage: npm run bench -- [--sizes 10mb,1gb] [--quick] [--json] [--check full|quick]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
@@ -134,7 +134,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-const sec = (ms: number) => (ms < 1000 ? `${(ms / 1000).toFixed(3)} s` : ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
+const sec = (ms: number) => (Number.isNaN(ms) ? 'n/a' : ms < 1000 ? `${(ms / 1000).toFixed(3)} s` : ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
 const mbytes = (bytes: number) => (bytes < 10 * MB ? `${(bytes / MB).toFixed(2)} MB` : `${Math.round(bytes / MB)} MB`);
 const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(2)} %`;
 
@@ -171,6 +171,8 @@ interface Machine {
   sqlite3Cli: string | null;
   gzip: string | null;
   uvThreadpoolSize: string;
+  /** The engine's version: git commit of the working tree, and whether src/ differs from it. */
+  engine: string;
   /** Share of CPU time other processes used in the second before the benchmark; it skews every figure. */
   busyAtStart: number;
 }
@@ -182,6 +184,14 @@ async function cpuBusy(ms: number): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, ms));
   const after = sample();
   return 1 - (after.idle - before.idle) / Math.max(1, after.total - before.total);
+}
+
+function engineVersion(): string {
+  const git = (args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+  const head = git(['rev-parse', '--short', 'HEAD']);
+  if (head.status !== 0) return 'unknown (not a git checkout)';
+  const dirty = git(['status', '--porcelain', '--', 'src']).stdout.trim() !== '';
+  return `commit ${head.stdout.trim()}${dirty ? ' + uncommitted changes in src/' : ''}`;
 }
 
 async function machine(): Promise<Machine> {
@@ -200,6 +210,7 @@ async function machine(): Promise<Machine> {
     sqlite3Cli: cli ? run(cli, ['--version']).stdout.split(' ').slice(0, 2).join(' ') : null,
     gzip: gzip ? (run(gzip, ['--version']).stdout.split('\n')[0] ?? 'gzip') : null,
     uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+    engine: engineVersion(),
     busyAtStart: await cpuBusy(1000),
   };
 }
@@ -323,6 +334,7 @@ async function ours(engine: Engine, db: string, dir: string): Promise<{ figures:
   const caller = { actor: 'bench', trigger: 'cli' } as const;
   const f: Figures = {};
   const methods: [string, string] = ['?', '?'];
+  let latest = '';
 
   const createBreakdown = (prefix: string, end: number) => {
     f[`${prefix}.open`] = clock.span('start', 'first:database', end);
@@ -361,15 +373,15 @@ async function ours(engine: Engine, db: string, dir: string): Promise<{ figures:
     f['second.newChunks'] = second.stats.newChunks;
     f['second.chunks'] = second.stats.chunks;
     methods[1] = second.database.snapshotMethod;
+    latest = second.id;
   } finally {
     app.close();
   }
   f['repo.bytes'] = dirBytes(path.join(dir, 'repo'));
 
-  const latest = (await service.list())[0]!;
   settle();
   clock.start();
-  const restored = await service.restore({ actor: 'bench', id: latest.id, to: path.join(dir, 'restored', 'nexus.db') });
+  const restored = await service.restore({ actor: 'bench', id: latest, to: path.join(dir, 'restored', 'nexus.db') });
   f['restore.ms'] = performance.now() - clock.t0;
   f['restore.setup'] = clock.span('start', 'first:database', f['restore.ms']);
   f['restore.assemble'] = clock.span('first:database', 'last:database', f['restore.ms']);
@@ -607,7 +619,8 @@ async function main(): Promise<void> {
     `         node ${facts.node}, SQLite ${facts.sqlite}, sqlite3 CLI ${facts.sqlite3Cli ?? 'MISSING (apt-get install -y sqlite3)'}, ${facts.gzip ?? 'gzip MISSING'}, UV_THREADPOOL_SIZE ${facts.uvThreadpoolSize}`,
     `         CPU busy with other work just before the start: ${(100 * facts.busyAtStart).toFixed(0)} %` +
       (facts.busyAtStart > 0.15 ? ' — WARNING: the machine is not quiet; figures are skewed' : ' (quiet)'),
-    `runs: ${results.map((r) => `${r.size} ${r.aggregate}${r.runs > 1 ? ` of ${r.runs}` : ''}`).join(', ')}; warm cache; engine from dist/ ` +
+    `engine: ${facts.engine}, from dist/`,
+    `runs: ${results.map((r) => `${r.size} ${r.aggregate}${r.runs > 1 ? ` of ${r.runs}` : ''}`).join(', ')}; warm cache; engine ` +
       `with ${options.check === 'full' ? 'integrity_check (default)' : 'quick_check'}; MB = 10^6 bytes`,
     '',
     table(header, body),

@@ -43,12 +43,12 @@ export async function readManifests(repo: Repository): Promise<{ manifests: Mani
   return { manifests, damaged };
 }
 
-/** Every readable backup, newest first. */
+/** Every readable backup, newest first (by creation time: ids of the same second sort at random). */
 export async function listBackups(repo: Repository): Promise<BackupSummary[]> {
   const { manifests } = await readManifests(repo);
   const out: BackupSummary[] = [];
   for (const m of manifests) out.push(summarize(m, await repo.isPinned(m.id)));
-  return out.reverse();
+  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
 }
 
 export function syncCatalog(db: Database.Database, backups: readonly BackupSummary[]): void {

@@ -96,7 +96,7 @@ async function backupWith(
       pageCount: snapshot.meta.pageCount,
       size: stored.size,
       sha256: snapshot.sha256(),
-      chunkSize,
+      chunkSize: snapshot.meta.chunkSize,
       chunks: stored.chunks,
       integrity: integrity.result,
       snapshotMethod: snapshot.meta.method,

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 
-export type Operation = 'create' | 'restore' | 'verify' | 'delete' | 'prune' | 'pin';
+export type Operation = 'create' | 'list' | 'show' | 'restore' | 'verify' | 'delete' | 'prune' | 'pin' | 'lock-recovered';
 
 export interface ProgressEvent {
   operation: Operation;

@@ -124,6 +124,8 @@ async function restoreFiles(repo: Repository, manifest: Manifest, root: string, 
       try {
         const sha = await assemble(repo, entry.chunks, tmp, entry.size, (done) => progress('files', before + done, total, 'bytes'));
         if (sha !== entry.sha256) throw new BackupError('CORRUPT', `restored ${entry.path} does not match its SHA-256`);
+        await fs.chmod(tmp, entry.mode & 0o777);
+        await fs.utimes(tmp, new Date(entry.mtime), new Date(entry.mtime));
         await fs.rename(tmp, target);
         dirs.add(path.dirname(target));
       } finally {

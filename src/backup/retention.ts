@@ -64,6 +64,7 @@ export function applyRetention(
   const cutoff = now.getTime() - policy.maxAgeDays * 86_400_000;
   if (newestFirst[0]) reasons.get(newestFirst[0].id)!.push('latest');
   for (const b of newestFirst) if (b.pinned) reasons.get(b.id)!.push('pinned');
+  const supersededIn = new Map<string, string>();
   for (const rule of RULES) {
     const limit = policy[rule.key];
     const seen = new Set<string>();
@@ -72,7 +73,10 @@ export function applyRetention(
       const created = new Date(b.createdAt);
       if (rule.capped && created.getTime() < cutoff) break;
       const bucket = rule.bucket(created);
-      if (seen.has(bucket)) continue;
+      if (seen.has(bucket)) {
+        if (!supersededIn.has(b.id)) supersededIn.set(b.id, `${rule.name} ${bucket}`);
+        continue;
+      }
       seen.add(bucket);
       reasons.get(b.id)!.push(`${rule.name} ${bucket}`);
     }
@@ -81,11 +85,12 @@ export function applyRetention(
     const kept = reasons.get(b.id)!;
     if (kept.length > 0) return { id: b.id, createdAt: b.createdAt, keep: true, reasons: kept };
     const old = new Date(b.createdAt).getTime() < cutoff;
-    return {
-      id: b.id,
-      createdAt: b.createdAt,
-      keep: false,
-      reasons: [old ? `older than ${policy.maxAgeDays} days and not a weekly or monthly keeper` : 'superseded by a newer backup in the same period'],
-    };
+    const superseded = supersededIn.get(b.id);
+    const why = old
+      ? `older than ${policy.maxAgeDays} days and not a weekly or monthly keeper`
+      : superseded
+        ? `superseded by a newer backup in the same period (${superseded})`
+        : 'beyond the keep-hourly/daily/weekly/monthly counts';
+    return { id: b.id, createdAt: b.createdAt, keep: false, reasons: [why] };
   });
 }

@@ -100,6 +100,7 @@ export class BackupService {
     for (const stale of held.recovered) {
       const message = `removed a stale lock: ${stale.operation} by ${stale.user} (pid ${stale.pid} on ${stale.host}) since ${stale.since}`;
       this.events.emit('warning', { operation, message });
+      await this.journal('lock-recovered', { actor: 'system' }, null, 'success', null, { during: operation, stale }).catch(() => undefined);
     }
     try {
       return await fn();
@@ -163,7 +164,10 @@ export class BackupService {
   /** Takes a consistent snapshot of the live database (and the data files) and commits it as a new backup. */
   async create(options: CreateOptions): Promise<Manifest> {
     return this.run('create', options, null, async () => {
-      if (!(await exists(this.databasePath))) throw new BackupError('DATABASE_MISSING', `database not found: ${this.databasePath}`);
+      await fs.access(this.databasePath, fs.constants.R_OK).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') throw new BackupError('DATABASE_MISSING', `database not found: ${this.databasePath}`);
+        throw describeIoError(err, `cannot read the database ${this.databasePath}`);
+      });
       let repo: Repository;
       try {
         repo = await Repository.openOrInit(this.repositoryPath);
@@ -171,10 +175,10 @@ export class BackupService {
         throw translate(err, `cannot use repository ${this.repositoryPath}`);
       }
       const manifest = await this.withLock('create', repo.locks.exclusive('backup'), async () => {
-        await repo.storage.removeTemporaryFiles('chunks');
+        for (const folder of ['chunks', 'manifests', 'pins']) await repo.storage.removeTemporaryFiles(folder);
         return takeBackup(repo, this.databasePath, { ...options, check: this.check }, this.progress('create'));
       });
-      await this.refreshCatalog(repo);
+      await this.refreshCatalogOrWarn('create', repo);
       return {
         result: manifest,
         target: manifest.id,
@@ -188,25 +192,39 @@ export class BackupService {
     });
   }
 
-  /** Every backup, newest first. */
-  async list(): Promise<BackupSummary[]> {
-    return listBackups(await this.openRepository());
+  /** Every backup, newest first. Damaged manifests are left out, with a warning naming them. */
+  async list(caller: Caller): Promise<BackupSummary[]> {
+    return this.run('list', caller, null, async () => {
+      const repo = await this.openRepository();
+      const { damaged } = await readManifests(repo);
+      if (damaged.length > 0) {
+        this.events.emit('warning', { operation: 'list', message: `damaged manifest(s) not listed: ${damaged.join(', ')} (run verify)` });
+      }
+      const result = await listBackups(repo);
+      return { result, details: { count: result.length } };
+    });
   }
 
-  async show(id: string): Promise<{ manifest: Manifest; summary: BackupSummary }> {
-    validateId(id);
-    const repo = await this.openRepository();
-    const manifest = await this.readManifest(repo, id);
-    return { manifest, summary: summarize(manifest, await repo.isPinned(id)) };
+  async show(caller: Caller & { id: string }): Promise<{ manifest: Manifest; summary: BackupSummary }> {
+    return this.run('show', caller, caller.id, async () => {
+      validateId(caller.id);
+      const repo = await this.openRepository();
+      const manifest = await this.readManifest(repo, caller.id);
+      return { result: { manifest, summary: summarize(manifest, await repo.isPinned(caller.id)) }, details: {} };
+    });
   }
 
   /** The newest backup created at or before `at`. */
   async resolveAt(at: string): Promise<BackupSummary> {
+    // A date and a time are required; without an offset the time is local, as the operator reads a clock.
     const when = Date.parse(at);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(at) || Number.isNaN(when)) {
-      throw new BackupError('INVALID_ARGUMENT', `not an ISO 8601 time: ${JSON.stringify(at)} (e.g. 2026-11-24T02:30:00Z)`);
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(at) || Number.isNaN(when)) {
+      throw new BackupError(
+        'INVALID_ARGUMENT',
+        `not an ISO 8601 date and time: ${JSON.stringify(at)} (e.g. 2026-11-24T02:30:00Z, or 2026-11-24T11:30 in local time)`,
+      );
     }
-    const backups = await this.list();
+    const backups = await listBackups(await this.openRepository());
     const match = backups.find((b) => Date.parse(b.createdAt) <= when);
     if (!match) {
       const oldest = backups[backups.length - 1];
@@ -224,13 +242,15 @@ export class BackupService {
     return this.run('restore', options, options.id ?? options.at ?? null, async () => {
       if (options.id) validateId(options.id);
       else if (!options.at) throw new BackupError('INVALID_ARGUMENT', 'give a backup id or a point in time (--at)');
-      if (target === this.databasePath) {
+      const targetExists = await exists(target);
+      // Where the live database is missing (disaster recovery), restoring to its path is the point.
+      if (target === this.databasePath && targetExists) {
         throw new BackupError(
           'INVALID_ARGUMENT',
           `refusing to restore over the live database ${target}; restore to another path, stop the application and swap the files (docs/operations.md)`,
         );
       }
-      if (!options.force && (await exists(target))) throw new BackupError('TARGET_EXISTS', `${target} exists; pass --force to replace it`);
+      if (!options.force && targetExists) throw new BackupError('TARGET_EXISTS', `${target} exists; pass --force to replace it`);
       const repo = await this.openRepository();
       const result = await this.withLock('restore', repo.locks.shared(`restore to ${target}`), async () => {
         const id = options.id ?? (await this.resolveAt(options.at!)).id;
@@ -271,7 +291,7 @@ export class BackupService {
         await repo.deleteManifest(options.id);
         return { id: options.id, ...(await collectGarbage(repo, this.progress('delete'))) };
       });
-      await this.refreshCatalog(repo);
+      await this.refreshCatalogOrWarn('delete', repo);
       return { result, details: { chunksRemoved: result.chunksRemoved, bytesFreed: result.bytesFreed } };
     });
   }
@@ -280,9 +300,13 @@ export class BackupService {
     return this.run('pin', options, options.id, async () => {
       validateId(options.id);
       const repo = await this.openRepository();
-      const manifest = await this.readManifest(repo, options.id);
-      await repo.setPinned(options.id, options.pinned);
-      await this.refreshCatalog(repo);
+      // A shared lock: no delete or prune can remove the backup while it is being pinned.
+      const manifest = await this.withLock('pin', repo.locks.shared('pin'), async () => {
+        const m = await this.readManifest(repo, options.id);
+        await repo.setPinned(options.id, options.pinned);
+        return m;
+      });
+      await this.refreshCatalogOrWarn('pin', repo);
       return { result: summarize(manifest, options.pinned), details: { pinned: options.pinned } };
     });
   }
@@ -319,7 +343,7 @@ export class BackupService {
           const gc = await collectGarbage(repo, progress);
           return { dryRun: false, decisions, removed: doomed, ...gc, durationMs: 0 };
         });
-        await this.refreshCatalog(repo);
+        await this.refreshCatalogOrWarn('prune', repo);
       }
       result.durationMs = Math.round(performance.now() - started);
       return { result, details: { dryRun: result.dryRun, removed: result.removed, bytesFreed: result.bytesFreed } };
@@ -327,14 +351,23 @@ export class BackupService {
   }
 
   private async assertNewestBackupSucceeded(repo: Repository, newestBackupAt: string | undefined): Promise<void> {
+    // A create refused for being busy or for bad input says nothing about the backups' health.
+    const notAttempts = new Set(['BUSY', 'INVALID_ARGUMENT']);
     const records = await repo.journal.read();
-    const lastCreate = records.filter((r) => r.action === 'backup.create').pop();
+    const lastCreate = records.filter((r) => r.action === 'backup.create' && !notAttempts.has(String(r.details?.code))).pop();
     if (lastCreate?.result === 'failure' && (!newestBackupAt || lastCreate.ts > newestBackupAt)) {
       throw new BackupError(
         'REFUSED',
         `the newest backup attempt failed at ${lastCreate.ts} (${lastCreate.error}); not pruning until a backup succeeds`,
       );
     }
+  }
+
+  /** The catalog is a convenience: failing to update it does not undo or fail committed work. */
+  private async refreshCatalogOrWarn(operation: Operation, repo: Repository): Promise<void> {
+    await this.refreshCatalog(repo).catch((err: Error) =>
+      this.events.emit('warning', { operation, message: `backup catalog table not updated (it is rebuilt at the next start): ${err.message}` }),
+    );
   }
 
   /** Rebuilds the `backups` catalog table from the manifests; the repository stays the source of truth. */

@@ -12,7 +12,7 @@ export interface SnapshotWorkerData {
 }
 
 export type SnapshotMessage =
-  | { type: 'meta'; pageSize: number; pageCount: number; schemaVersion: number; method: 'file' | 'serialize' }
+  | { type: 'meta'; pageSize: number; pageCount: number; chunkSize: number; schemaVersion: number; method: 'file' | 'serialize' }
   /** `id` is the SHA-256 of `data`, computed in the worker to keep it off the main thread. */
   | { type: 'chunk'; index: number; id: string; data: ArrayBuffer }
   /** `sha256` of the whole database image. */

@@ -81,9 +81,10 @@ function runReader(data: SnapshotWorkerData, control: Int32Array): void {
   const pageSize = reader.pragma('page_size', { simple: true }) as number;
   const pageCount = reader.pragma('page_count', { simple: true }) as number;
   const schemaVersion = reader.pragma('user_version', { simple: true }) as number;
-  post({ type: 'meta', pageSize, pageCount, schemaVersion, method });
-  const total = pageSize * pageCount;
+  // Chunks hold whole pages, so that a changed page changes exactly one chunk.
   const chunkSize = Math.max(data.chunkSize - (data.chunkSize % pageSize), pageSize);
+  post({ type: 'meta', pageSize, pageCount, chunkSize, schemaVersion, method });
+  const total = pageSize * pageCount;
   const waitForCredit = (sent: number) => {
     while (sent - Atomics.load(control, CONSUMED) >= data.window) {
       Atomics.wait(control, CONSUMED, Atomics.load(control, CONSUMED), 1000);

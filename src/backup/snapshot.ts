@@ -6,6 +6,8 @@ import { BackupError } from './errors.ts';
 export interface SnapshotMeta {
   pageSize: number;
   pageCount: number;
+  /** Bytes per chunk: the requested size rounded down to whole pages. */
+  chunkSize: number;
   /** PRAGMA user_version inside the snapshot. */
   schemaVersion: number;
   method: 'file' | 'serialize';
@@ -129,7 +131,7 @@ export async function openSnapshot(file: string, chunkSize: number, check: 'full
   }
 
   return {
-    meta: { pageSize: first.pageSize, pageCount: first.pageCount, schemaVersion: first.schemaVersion, method: first.method },
+    meta: { pageSize: first.pageSize, pageCount: first.pageCount, chunkSize: first.chunkSize, schemaVersion: first.schemaVersion, method: first.method },
     chunks: chunks(),
     sha256() {
       if (!sha256) throw new Error('snapshot not read to the end');

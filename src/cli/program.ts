@@ -102,7 +102,7 @@ export function buildProgram(io: CliIo): Command {
     .description('list backups, newest first')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const list = await service().list();
+      const list = await service().list({ actor: osActor() });
       if (opts.json) return json(list);
       if (list.length === 0) return out('no backups yet (run: nexus backup create)');
       out(
@@ -129,7 +129,7 @@ export function buildProgram(io: CliIo): Command {
     .argument('<id>', 'backup id')
     .option('--json', 'the whole manifest as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
-      const { manifest, summary } = await service().show(id);
+      const { manifest, summary } = await service().show({ actor: osActor(), id });
       if (opts.json) return json({ ...manifest, pinned: summary.pinned });
       out(`backup     ${manifest.id}${summary.pinned ? '  (pinned)' : ''}`);
       out(`created    ${formatLocalTime(manifest.createdAt)} (${manifest.createdAt})`);
@@ -148,7 +148,7 @@ export function buildProgram(io: CliIo): Command {
     .command('restore')
     .description('restore a backup to a new database file (never over the live one)')
     .argument('[id]', 'backup id (or use --at)')
-    .option('--at <time>', 'point in time: the newest backup at or before this ISO 8601 time')
+    .option('--at <time>', 'point in time: the newest backup at or before this ISO 8601 date and time (local time unless it has Z or an offset)')
     .requiredOption('--to <path>', 'where to write the restored database')
     .option('--force', 'replace the target if it exists')
     .option('--no-files', 'do not restore the log and attachment files beside the database')
@@ -196,7 +196,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--yes', 'do not ask for confirmation')
     .action(async (id: string, opts: { yes?: boolean }) => {
       const svc = service();
-      const { summary } = await svc.show(id);
+      const { summary } = await svc.show({ actor: osActor(), id });
       if (!opts.yes) {
         if (!io.stdin.isTTY) throw new BackupError('INVALID_ARGUMENT', 'refusing to delete without confirmation: pass --yes');
         const rl = readline.createInterface({ input: io.stdin, output: io.stderr });
@@ -226,10 +226,10 @@ export function buildProgram(io: CliIo): Command {
     .command('prune')
     .description('apply the retention policy: remove old backups and the data nothing uses any more')
     .option('--dry-run', 'only show what would be removed')
-    .option('--keep-hourly <n>', 'newest backup of each of the last N hours', positiveInt, DEFAULT_RETENTION.keepHourly)
-    .option('--keep-daily <n>', 'newest backup of each of the last N days', positiveInt, DEFAULT_RETENTION.keepDaily)
-    .option('--keep-weekly <n>', 'newest backup of each of the last N weeks', positiveInt, DEFAULT_RETENTION.keepWeekly)
-    .option('--keep-monthly <n>', 'newest backup of each of the last N months', positiveInt, DEFAULT_RETENTION.keepMonthly)
+    .option('--keep-hourly <n>', 'newest backup of each of the N most recent hours that have one', positiveInt, DEFAULT_RETENTION.keepHourly)
+    .option('--keep-daily <n>', 'newest backup of each of the N most recent days that have one', positiveInt, DEFAULT_RETENTION.keepDaily)
+    .option('--keep-weekly <n>', 'newest backup of each of the N most recent ISO weeks that have one', positiveInt, DEFAULT_RETENTION.keepWeekly)
+    .option('--keep-monthly <n>', 'newest backup of each of the N most recent months that have one', positiveInt, DEFAULT_RETENTION.keepMonthly)
     .option('--max-age-days <n>', 'hourly and daily keepers older than this go', positiveInt, DEFAULT_RETENTION.maxAgeDays)
     .option('--json', 'machine-readable output')
     .action(async (opts: { dryRun?: boolean; json?: boolean } & RetentionPolicy) => {
@@ -286,9 +286,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     if (err instanceof ExitWith) return err.code;
     if (err instanceof CommanderError) {
-      // Help and version are "errors" to commander but successes to the user.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
-      return EXIT.usage;
+      // --help and --version end with exit code 0; help shown for a missing subcommand does not.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof BackupError) {
       io.stderr.write(`nexus: ${err.message}\n`);

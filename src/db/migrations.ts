@@ -8,8 +8,8 @@ export interface Migration {
 
 /**
  * Versioned schema migrations, applied in order, each in its own transaction.
- * A backup records the schema version it was taken at; restore compares it with
- * SCHEMA_VERSION (see backup/compatibility.ts).
+ * A backup records the schema version it was taken at; restore refuses backups newer than
+ * SCHEMA_VERSION (see backup/restore.ts) and older ones are migrated forward when opened.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {

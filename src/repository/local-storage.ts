@@ -17,9 +17,16 @@ export class LocalStorage implements Storage {
     return path.join(this.location, ...key.split('/'));
   }
 
+  /** Creates a folder and makes its new entries durable, so a crash cannot lose a folder whose files were synced. */
   private async ensureDir(dir: string): Promise<void> {
     if (this.madeDirs.has(dir)) return;
-    await fs.mkdir(dir, { recursive: true, mode: DIR_MODE });
+    const first = await fs.mkdir(dir, { recursive: true, mode: DIR_MODE });
+    if (first) {
+      for (let d = dir; ; d = path.dirname(d)) {
+        await fsyncDir(path.dirname(d));
+        if (d === first) break;
+      }
+    }
     this.madeDirs.add(dir);
   }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { DIR_MODE, FILE_MODE, fsyncDir } from './atomic-file.ts';
+import { DIR_MODE, writeFileAtomic } from './atomic-file.ts';
 
 /**
  * Repository locks, one file each under `locks/`:
@@ -39,22 +39,27 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function readOwner(file: string): Promise<{ owner: LockOwner; mtime: number } | null> {
+const UNKNOWN_OWNER: LockOwner = { pid: 0, host: '?', operation: 'unknown operation', since: '?', user: '?' };
+
+async function readOwner(file: string): Promise<{ owner: LockOwner; mtime: number; text: string } | null> {
+  let text: string;
+  let mtime: number;
   try {
-    const [text, stat] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
-    return { owner: JSON.parse(text) as LockOwner, mtime: stat.mtimeMs };
+    [text, mtime] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file).then((s) => s.mtimeMs)]);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    // An unparsable lock file is what a crash during its creation leaves behind.
-    if (err instanceof SyntaxError) return { owner: { pid: 0, host: '', operation: '?', since: '?', user: '?' }, mtime: 0 };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
+  }
+  try {
+    return { owner: JSON.parse(text) as LockOwner, mtime, text };
+  } catch {
+    // Lock files appear whole (written, then linked into place), so this is damage; only age can clear it.
+    return { owner: UNKNOWN_OWNER, mtime, text };
   }
 }
 
 function isStale(owner: LockOwner, mtime: number): boolean {
-  if (owner.host === os.hostname() && owner.pid !== process.pid && !processAlive(owner.pid)) return true;
-  if (owner.pid === 0) return true;
+  if (owner.host === os.hostname() && owner.pid > 0 && owner.pid !== process.pid && !processAlive(owner.pid)) return true;
   return Date.now() - mtime > STALE_MS;
 }
 
@@ -75,24 +80,14 @@ export class RepositoryLocks {
     return { pid: process.pid, host: os.hostname(), operation, since: new Date().toISOString(), user: os.userInfo().username };
   }
 
-  /** Creates a lock file with O_EXCL; false when it exists already. */
+  /**
+   * Creates a lock file whole (written under a temporary name, then linked into place, which
+   * fails if the name exists), so that no other process ever reads a half-written lock.
+   * Returns false when the lock exists already.
+   */
   private async tryCreate(file: string, operation: string): Promise<boolean> {
     await fs.mkdir(this.dir, { recursive: true, mode: DIR_MODE });
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(file, 'wx', FILE_MODE);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw err;
-    }
-    try {
-      await handle.writeFile(JSON.stringify(this.owner(operation)));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsyncDir(this.dir);
-    return true;
+    return writeFileAtomic(file, JSON.stringify(this.owner(operation)), { exclusive: true });
   }
 
   private hold(file: string, recovered: LockOwner[]): HeldLock {
@@ -110,12 +105,25 @@ export class RepositoryLocks {
     };
   }
 
-  /** Removes the lock file if it is stale; returns its owner when it was. */
+  /**
+   * Removes the lock file if it is stale; returns its owner when it was. The file is renamed
+   * away first and checked: if another process replaced the stale lock by a live one in the
+   * meantime, that one is put back rather than removed.
+   */
   private async clearIfStale(file: string): Promise<LockOwner | null> {
     const found = await readOwner(file);
     if (!found || !isStale(found.owner, found.mtime)) return null;
-    await fs.rm(file, { force: true });
-    return found.owner;
+    const grave = `${file}.stale-${crypto.randomBytes(6).toString('hex')}`;
+    try {
+      await fs.rename(file, grave);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    const taken = await fs.readFile(grave, 'utf8').catch(() => '');
+    if (taken !== found.text) await fs.link(grave, file).catch(() => undefined);
+    await fs.rm(grave, { force: true });
+    return taken === found.text ? found.owner : null;
   }
 
   private async liveShared(): Promise<{ owners: LockOwner[]; recovered: LockOwner[] }> {
@@ -167,7 +175,7 @@ export class RepositoryLocks {
       if (found) throw new LockBusyError(found.owner);
       // Released between our attempt and the read: try again.
     }
-    throw new LockBusyError({ pid: 0, host: '?', operation: 'another operation', since: '?', user: '?' });
+    throw new LockBusyError(UNKNOWN_OWNER);
   }
 
   /** Takes a shared lock: refused while a delete or prune holds the exclusive lock. */

@@ -109,7 +109,17 @@ export class Repository {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RepositoryError('NOT_FOUND', `no backup with id ${id}`);
       throw err;
     }
-    const parsed = manifestSchema.safeParse(JSON.parse(text.toString('utf8')));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text.toString('utf8'));
+    } catch {
+      throw new RepositoryError('CORRUPT', `manifest of ${id} is damaged (not valid JSON)`);
+    }
+    const format = (raw as { format?: unknown }).format;
+    if (typeof format === 'number' && format > 1) {
+      throw new RepositoryError('INCOMPATIBLE', `backup ${id} uses manifest format ${format}, newer than this build reads (1); upgrade ITSM-Sec Nexus`);
+    }
+    const parsed = manifestSchema.safeParse(raw);
     if (!parsed.success || parsed.data.id !== id) throw new RepositoryError('CORRUPT', `manifest of ${id} is damaged`);
     return parsed.data;
   }

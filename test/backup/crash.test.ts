@@ -27,7 +27,7 @@ describe('crash safety (kill -9)', () => {
     const full = await ws.service.verify({ ...actor, readData: true });
     expect(quick.problems).toEqual([]);
     expect(full.ok).toBe(true);
-    expect((await ws.service.list()).map((b) => b.id)).toEqual([before.id]);
+    expect((await ws.service.list(actor)).map((b) => b.id)).toEqual([before.id]);
 
     const after = await ws.service.create({ ...actor, trigger: 'cli' });
     const out = path.join(tempDir(), 'after.db');
@@ -49,7 +49,7 @@ describe('crash safety (kill -9)', () => {
     const expected = dump(ws.dbPath);
     await killMidway('prune', ws.dbPath, ws.repoPath, 'chunks', 3);
 
-    expect((await ws.service.list()).map((b) => b.id)).toEqual([latest.id]);
+    expect((await ws.service.list(actor)).map((b) => b.id)).toEqual([latest.id]);
     const report = await ws.service.verify({ ...actor, readData: true });
     expect(report.problems).toEqual([]);
     const out = path.join(tempDir(), 'latest.db');

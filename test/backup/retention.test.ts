@@ -22,7 +22,7 @@ describe('retention', () => {
       '2026-11-25T23:00:00Z': true, // day 25
       '2026-11-25T02:00:00Z': false,
     });
-    expect(d.find((x) => x.id === '2026-11-26T11:00:00Z')!.reasons).toEqual(['superseded by a newer backup in the same period']);
+    expect(d.find((x) => x.id === '2026-11-26T11:00:00Z')!.reasons).toEqual(['superseded by a newer backup in the same period (hourly 2026-11-26T11)']);
     expect(d.find((x) => x.id === '2026-11-26T11:30:00Z')!.reasons).toEqual(['latest', 'hourly 2026-11-26T11', 'daily 2026-11-26']);
   });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { churnDatabase } from '../../src/db/seed.ts';
 import { BackupError } from '../../src/backup/errors.ts';
 import { chunkKey } from '../../src/repository/chunk-store.ts';
+import { RepositoryLocks } from '../../src/repository/lock.ts';
 import { actor, dump, tempDir, workspace } from '../helpers/workspace.ts';
 
 describe('BackupService round trip', () => {
@@ -25,8 +26,12 @@ describe('BackupService round trip', () => {
     expect(r2.integrity).toBe('ok');
     expect(dump(r1.path)).toEqual(beforeChurn);
     expect(dump(r2.path)).toEqual(afterChurn);
-    // The log files came back beside the database, byte for byte.
-    expect(fs.readFileSync(path.join(out, 'one', 'logs', 'app.1.log'), 'utf8')).toBe('rotated log line\n'.repeat(2000));
+    // The log files came back beside the database, byte for byte, with their mode and time.
+    const log = path.join(out, 'one', 'logs', 'app.1.log');
+    const original = fs.statSync(path.join(ws.root, 'data', 'logs', 'app.1.log'));
+    expect(fs.readFileSync(log, 'utf8')).toBe('rotated log line\n'.repeat(2000));
+    expect(fs.statSync(log).mode & 0o777).toBe(original.mode & 0o777);
+    expect(Math.abs(fs.statSync(log).mtimeMs - original.mtimeMs)).toBeLessThan(2);
     expect(r1.files).toBe(2);
     const restored = new Database(r2.path, { readonly: true });
     expect(restored.pragma('integrity_check', { simple: true })).toBe('ok');
@@ -51,7 +56,7 @@ describe('BackupService round trip', () => {
   it('records what a restore and an audit need in the manifest', async () => {
     const ws = workspace();
     const m = await ws.service.create({ ...actor, trigger: 'api', tag: 'pre-upgrade' });
-    const { manifest, summary } = await ws.service.show(m.id);
+    const { manifest, summary } = await ws.service.show({ ...actor, id: m.id });
     expect(manifest.app.schemaVersion).toBe(1);
     expect(manifest.database.integrity).toBe('ok');
     expect(manifest.database.pageSize).toBe(4096);
@@ -72,6 +77,9 @@ describe('BackupService round trip', () => {
     const a = await ws.service.create({ ...actor, trigger: 'cli' });
     await new Promise((r) => setTimeout(r, 1100));
     const b = await ws.service.create({ ...actor, trigger: 'cli' });
+    const c = await ws.service.create({ ...actor, trigger: 'cli' });
+    // Newest first by creation time, also within one second (where ids sort at random).
+    expect((await ws.service.list(actor)).map((x) => x.id)).toEqual([c.id, b.id, a.id]);
     expect((await ws.service.resolveAt(b.createdAt)).id).toBe(b.id);
     expect((await ws.service.resolveAt(new Date(Date.parse(b.createdAt) - 1).toISOString())).id).toBe(a.id);
     await expect(ws.service.resolveAt('2000-01-01T00:00:00Z')).rejects.toThrow(/no backup at or before/);
@@ -101,10 +109,10 @@ describe('BackupService refuses bad requests and loses nothing', () => {
     const ws = workspace();
     await ws.service.create({ ...actor, trigger: 'cli' });
     for (const bad of ['../../etc/passwd', 'x', '2026-11-24T02:00:00Z-ab12/../x', '']) {
-      await expect(ws.service.show(bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(ws.service.show({ ...actor, id: bad })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
       await expect(ws.service.delete({ ...actor, id: bad })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     }
-    await expect(ws.service.show('2026-01-01T00:00:00Z-abcd')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(ws.service.show({ ...actor, id: '2026-01-01T00:00:00Z-abcd' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(ws.service.restore({ ...actor, id: '2026-01-01T00:00:00Z-abcd', to: path.join(tempDir(), 'x.db') })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
@@ -115,7 +123,7 @@ describe('BackupService refuses bad requests and loses nothing', () => {
     const { BackupService } = await import('../../src/backup/service.ts');
     const svc = new BackupService({ databasePath: path.join(dir, 'none.db'), repositoryPath: path.join(dir, 'repo') });
     await expect(svc.create({ ...actor, trigger: 'cli' })).rejects.toMatchObject({ code: 'DATABASE_MISSING' });
-    await expect(svc.list()).rejects.toThrow(/no backup repository at/);
+    await expect(svc.list(actor)).rejects.toThrow(/no backup repository at/);
     expect(fs.existsSync(path.join(dir, 'repo'))).toBe(false);
   });
 
@@ -145,10 +153,11 @@ describe('BackupService refuses bad requests and loses nothing', () => {
     expect(err).toBeInstanceOf(BackupError);
     expect((err as BackupError).code).toBe('INTEGRITY_FAILED');
     expect(fs.existsSync(path.join(ws.repoPath, 'manifests'))).toBe(false);
-    expect(await ws.service.list()).toEqual([]);
+    expect(await ws.service.list(actor)).toEqual([]);
     const records = fs.readFileSync(path.join(ws.repoPath, 'journal', 'audit.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(records.at(-1)).toMatchObject({ action: 'backup.create', result: 'failure' });
-    expect(records.at(-1).error).toMatch(/integrity check/);
+    const create = records.filter((r) => r.action === 'backup.create');
+    expect(create).toHaveLength(1);
+    expect(create[0]).toMatchObject({ result: 'failure', error: expect.stringMatching(/integrity check/) });
   });
 });
 
@@ -164,11 +173,15 @@ describe('prune safety', () => {
       code: 'REFUSED',
       message: expect.stringMatching(/newest backup attempt failed .*database not found.*not pruning until a backup succeeds/),
     });
-    expect(await ws.service.list()).toHaveLength(2);
+    expect(await ws.service.list(actor)).toHaveLength(2);
     // A dry run still shows the plan.
     expect((await ws.service.prune({ ...actor, dryRun: true })).removed).toHaveLength(1);
     fs.renameSync(`${ws.dbPath}.away`, ws.dbPath);
     await ws.service.create({ ...actor, trigger: 'schedule' });
+    // A create refused as busy is not a failed backup: it does not block pruning.
+    const lock = await new RepositoryLocks(ws.repoPath).exclusive('backup');
+    await expect(ws.service.create({ ...actor, trigger: 'schedule' })).rejects.toMatchObject({ code: 'BUSY' });
+    await lock.release();
     expect((await ws.service.prune({ ...actor })).removed).toHaveLength(2);
   });
 });

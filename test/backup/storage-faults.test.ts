@@ -59,10 +59,11 @@ describe.skipIf(!canMount())('full and read-only storage', () => {
     // with a warning that the audit journal could not record it.
     const warnings: string[] = [];
     service.events.on('warning', (w) => warnings.push(w.message));
-    expect(await service.list()).toHaveLength(1);
-    const restored = await service.restore({ ...actor, id: (await service.list())[0]!.id, to: path.join(tempDir(), 'r.db') });
+    expect(await service.list(actor)).toHaveLength(1);
+    const restored = await service.restore({ ...actor, id: (await service.list(actor))[0]!.id, to: path.join(tempDir(), 'r.db') });
     expect(restored.integrity).toBe('ok');
-    expect(warnings).toEqual([expect.stringMatching(/^not recorded in the audit journal: EROFS/)]);
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings.every((w) => /^not recorded in the audit journal: EROFS/.test(w))).toBe(true);
   });
 
   it('a full restore target fails cleanly and leaves no partial file', async () => {

@@ -37,7 +37,9 @@ export async function waitForLine(fixture: Fixture, pattern: RegExp, from = 0, t
     const line = fixture.stdout.slice(from).split('\n').find((l) => pattern.test(l));
     if (line) return line;
     if (exited) throw new Error(`fixture exited before printing ${pattern}; stderr: ${fixture.stderr}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; stderr: ${fixture.stderr}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${pattern}; stdout ends: ${JSON.stringify(fixture.stdout.slice(-100))}; stderr: ${fixture.stderr}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -71,6 +71,24 @@ describe('repository locks', () => {
     expect(ok).toHaveLength(1);
     expect(busy).toHaveLength(1);
     expect(busy[0]).toMatchObject({ code: 'BUSY', message: expect.stringMatching(/repository is busy: backup/) });
-    expect(await ws.service.list()).toHaveLength(1);
+    expect(await ws.service.list(actor)).toHaveLength(1);
+  });
+});
+
+describe('damaged lock files', () => {
+  it('are busy while young and recovered once old, never removed at sight', async () => {
+    const dir = tempDir();
+    const locks = new RepositoryLocks(dir);
+    const file = writeLock(dir, 'exclusive.json', {}, 0);
+    fs.writeFileSync(file, '{"pid": 12');
+    await expect(locks.exclusive('backup')).rejects.toThrow(/busy: unknown operation/);
+    expect(fs.existsSync(file)).toBe(true);
+    const old = new Date(Date.now() - STALE_MS - 1000);
+    fs.utimesSync(file, old, old);
+    const held = await locks.exclusive('backup');
+    expect(held.recovered).toHaveLength(1);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid, operation: 'backup' });
+    expect(fs.readdirSync(path.join(dir, 'locks'))).toEqual(['exclusive.json']);
+    await held.release();
   });
 });
