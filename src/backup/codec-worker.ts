@@ -1,16 +1,24 @@
-/** Worker thread of the codec pool (codec-pool.ts): encodes chunks with blocking zlib calls. */
+/** Worker thread of the codec pool (codec-pool.ts): encodes and decodes chunks with blocking zlib calls. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeChunk } from '../repository/chunk-store.ts';
+import { decodeChunk, encodeChunk } from '../repository/chunk-store.ts';
 import type { CodecName } from '../repository/codec.ts';
+import type { CodecJob, CodecReply } from './codec-pool.ts';
 
 const codec = (workerData as { codec: CodecName }).codec;
 
-parentPort!.on('message', (job: { seq: number; data: ArrayBuffer }) => {
+function detach(b: Buffer): ArrayBuffer {
+  return (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) as ArrayBuffer;
+}
+
+parentPort!.on('message', (job: CodecJob) => {
+  let reply: CodecReply;
   try {
-    const body = encodeChunk(codec, new Uint8Array(job.data));
-    const out = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-    parentPort!.postMessage({ seq: job.seq, body: out }, [out]);
+    const input = Buffer.from(job.data);
+    const out = detach(job.op === 'encode' ? encodeChunk(codec, input) : decodeChunk(job.id, input));
+    reply = { seq: job.seq, data: out };
+    parentPort!.postMessage(reply, [out]);
   } catch (err) {
-    parentPort!.postMessage({ seq: job.seq, error: (err as Error).message });
+    reply = { seq: job.seq, error: (err as Error).message };
+    parentPort!.postMessage(reply);
   }
 });

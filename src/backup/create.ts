@@ -8,8 +8,8 @@ import { APP_NAME, APP_VERSION } from '../version.ts';
 import { hashed, newStoreContext, storeStream } from './chunk-writer.ts';
 import { listDataFiles, readInChunks } from './data-files.ts';
 import { BackupError } from './errors.ts';
-import { CodecPool } from './codec-pool.ts';
-import { openSnapshot } from './snapshot.ts';
+import { codecFor, type ChunkCodec } from './codec-pool.ts';
+import { openSnapshot, type Snapshot } from './snapshot.ts';
 import type { CreateOptions, ProgressReporter } from './types.ts';
 
 /**
@@ -25,35 +25,34 @@ export async function takeBackup(
 ): Promise<Manifest> {
   const started = performance.now();
   const createdAt = new Date();
-  const codecs = new CodecPool(repo.config.codec);
+  const snapshot = await openSnapshot(databasePath, repo.config.chunkSize, options.check);
+  const dbTotal = snapshot.meta.pageSize * snapshot.meta.pageCount;
+  const codec = codecFor(repo.config.codec, dbTotal);
   try {
-    return await backupWith(codecs, repo, databasePath, options, progress, started, createdAt);
+    return await storeSnapshot(snapshot, codec, repo, databasePath, options, progress, started, createdAt);
+  } catch (err) {
+    await snapshot.abort();
+    throw err;
   } finally {
-    await codecs.close();
+    await codec.close();
   }
 }
 
-async function backupWith(
-  codecs: CodecPool,
+async function storeSnapshot(
+  snapshot: Snapshot,
+  codec: ChunkCodec,
   repo: Repository,
   databasePath: string,
-  options: CreateOptions & { check: 'full' | 'quick' },
+  options: CreateOptions,
   progress: ProgressReporter,
   started: number,
   createdAt: Date,
 ): Promise<Manifest> {
   const ctx = newStoreContext();
   const chunkSize = repo.config.chunkSize;
-  const encode = (data: Buffer) => codecs.encode(data);
-  const snapshot = await openSnapshot(databasePath, chunkSize, options.check);
+  const encode = (data: Buffer) => codec.encode(data);
   const dbTotal = snapshot.meta.pageSize * snapshot.meta.pageCount;
-  let stored: Awaited<ReturnType<typeof storeStream>>;
-  try {
-    stored = await storeStream(repo, snapshot.chunks, ctx, encode, (done) => progress('database', done, dbTotal, 'bytes'));
-  } catch (err) {
-    await snapshot.abort();
-    throw err;
-  }
+  const stored = await storeStream(repo, snapshot.chunks, ctx, encode, (done) => progress('database', done, dbTotal, 'bytes'));
   const integrity = await snapshot.integrity;
   if (integrity.result !== 'ok') {
     throw new BackupError(

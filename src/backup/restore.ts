@@ -7,11 +7,12 @@ import type { Manifest } from '../repository/manifest.ts';
 import type { Repository } from '../repository/repository.ts';
 import { safeJoin } from './data-files.ts';
 import { BackupError } from './errors.ts';
+import { codecFor, type ChunkCodec } from './codec-pool.ts';
 import { checkDatabaseFile } from './snapshot.ts';
 import type { ProgressReporter, RestoreResult } from './types.ts';
 
 /** Chunks read, decompressed and checked ahead of the one being written. */
-const READ_AHEAD = 8;
+const READ_AHEAD = 16;
 
 /**
  * Restores a backup to `target` (the caller holds a shared lock): chunks checked one by one
@@ -34,8 +35,9 @@ export async function restoreBackup(
   }
   await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
   const tmp = tempName(target);
+  const codec = codecFor(repo.config.codec, manifest.stats.logicalBytes);
   try {
-    const sha256 = await assemble(repo, manifest.database.chunks, tmp, manifest.database.size, (done, total) =>
+    const sha256 = await assemble(repo, codec, manifest.database.chunks, tmp, manifest.database.size, (done, total) =>
       progress('database', done, total, 'bytes'),
     );
     if (sha256 !== manifest.database.sha256) {
@@ -52,7 +54,7 @@ export async function restoreBackup(
     await fs.rm(`${target}-shm`, { force: true });
     await fs.rename(tmp, target);
     await fsyncDir(path.dirname(target));
-    const files = options.files ? await restoreFiles(repo, manifest, path.dirname(target), options.force, progress) : 0;
+    const files = options.files ? await restoreFiles(repo, codec, manifest, path.dirname(target), options.force, progress) : 0;
     return {
       id: manifest.id,
       createdAt: manifest.createdAt,
@@ -68,6 +70,7 @@ export async function restoreBackup(
           : null,
     };
   } finally {
+    await codec.close();
     await fs.rm(tmp, { force: true });
   }
 }
@@ -75,6 +78,7 @@ export async function restoreBackup(
 /** Writes chunks in order to a new file (0600), reading ahead in parallel; returns the SHA-256 of what was written. */
 async function assemble(
   repo: Repository,
+  codec: ChunkCodec,
   chunks: string[],
   file: string,
   total: number,
@@ -88,7 +92,8 @@ async function assemble(
     let done = 0;
     const fill = () => {
       while (pending.length < READ_AHEAD && next < chunks.length) {
-        const p = repo.chunks.get(chunks[next++]!);
+        const id = chunks[next++]!;
+        const p = repo.chunks.getEncoded(id).then((body) => codec.decode(id, body));
         p.catch(() => undefined); // awaited in order below; this only stops an "unhandled" warning
         pending.push(p);
       }
@@ -110,7 +115,14 @@ async function assemble(
 }
 
 /** Restores the data files under `root`; existing files are kept unless `force`. */
-async function restoreFiles(repo: Repository, manifest: Manifest, root: string, force: boolean, progress: ProgressReporter): Promise<number> {
+async function restoreFiles(
+  repo: Repository,
+  codec: ChunkCodec,
+  manifest: Manifest,
+  root: string,
+  force: boolean,
+  progress: ProgressReporter,
+): Promise<number> {
   let restored = 0;
   const dirs = new Set<string>();
   const total = manifest.files.reduce((n, f) => n + f.size, 0);
@@ -122,7 +134,7 @@ async function restoreFiles(repo: Repository, manifest: Manifest, root: string, 
       await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       const tmp = tempName(target);
       try {
-        const sha = await assemble(repo, entry.chunks, tmp, entry.size, (done) => progress('files', before + done, total, 'bytes'));
+        const sha = await assemble(repo, codec, entry.chunks, tmp, entry.size, (done) => progress('files', before + done, total, 'bytes'));
         if (sha !== entry.sha256) throw new BackupError('CORRUPT', `restored ${entry.path} does not match its SHA-256`);
         await fs.chmod(tmp, entry.mode & 0o777);
         await fs.utimes(tmp, new Date(entry.mtime), new Date(entry.mtime));

@@ -255,7 +255,8 @@ export class BackupService {
       const result = await this.withLock('restore', repo.locks.shared(`restore to ${target}`), async () => {
         const id = options.id ?? (await this.resolveAt(options.at!)).id;
         const manifest = await this.readManifest(repo, id);
-        const restoreOptions = { force: options.force ?? false, files: options.files !== false, check: this.check };
+        const check = options.fullCheck ? 'full' : 'quick';
+        const restoreOptions = { force: options.force ?? false, files: options.files !== false, check } as const;
         return restoreBackup(repo, manifest, target, restoreOptions, this.progress('restore'));
       });
       return { result, target: result.id, details: { to: target, bytes: result.bytes, sha256: result.sha256, files: result.files } };

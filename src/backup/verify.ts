@@ -1,6 +1,7 @@
 import { ChunkMissingError } from '../repository/chunk-store.ts';
 import { chunksOf, type Manifest } from '../repository/manifest.ts';
 import type { Repository } from '../repository/repository.ts';
+import { codecFor } from './codec-pool.ts';
 import type { ProgressReporter, VerifyProblem, VerifyReport } from './types.ts';
 
 const PARALLEL = 8;
@@ -30,10 +31,11 @@ export async function verifyBackups(
   const ids = [...users.keys()];
   let checked = 0;
   let bytesRead = 0;
+  const codec = codecFor(repo.config.codec, readData ? ids.length * repo.config.chunkSize : 0);
   const check = async (id: string) => {
     try {
       if (readData) {
-        const data = await repo.chunks.get(id);
+        const data = await codec.decode(id, await repo.chunks.getEncoded(id));
         bytesRead += data.byteLength;
       } else if ((await repo.chunks.storedSize(id)) === null) {
         throw new ChunkMissingError(id);
@@ -44,7 +46,11 @@ export async function verifyBackups(
     }
     progress(readData ? 'read-data' : 'exists', ++checked, ids.length, 'chunks');
   };
-  for (let i = 0; i < ids.length; i += PARALLEL) await Promise.all(ids.slice(i, i + PARALLEL).map(check));
+  try {
+    for (let i = 0; i < ids.length; i += PARALLEL) await Promise.all(ids.slice(i, i + PARALLEL).map(check));
+  } finally {
+    await codec.close();
+  }
   const journal = await repo.journal.verify();
   return {
     ok: problems.length === 0 && journal.brokenAt === null,

@@ -152,8 +152,9 @@ export function buildProgram(io: CliIo): Command {
     .requiredOption('--to <path>', 'where to write the restored database')
     .option('--force', 'replace the target if it exists')
     .option('--no-files', 'do not restore the log and attachment files beside the database')
+    .option('--full-check', 'run the full integrity_check on the restored file (default: quick_check; the SHA-256 already proves it is the checked snapshot)')
     .option('--json', 'machine-readable output')
-    .action(async (id: string | undefined, opts: { at?: string; to: string; force?: boolean; files: boolean; json?: boolean }) => {
+    .action(async (id: string | undefined, opts: { at?: string; to: string; force?: boolean; files: boolean; fullCheck?: boolean; json?: boolean }) => {
       if (!id === !opts.at) throw new BackupError('INVALID_ARGUMENT', 'give either a backup id or --at <time>, not both');
       const svc = service();
       if (opts.at && !opts.json) {
@@ -161,7 +162,7 @@ export function buildProgram(io: CliIo): Command {
         io.stderr.write(`--at ${opts.at}: using backup ${picked.id} (created ${picked.createdAt})\n`);
       }
       const r = await withProgress(svc, () =>
-        svc.restore({ actor: osActor(), id, at: opts.at, to: opts.to, force: opts.force, files: opts.files }),
+        svc.restore({ actor: osActor(), id, at: opts.at, to: opts.to, force: opts.force, files: opts.files, fullCheck: opts.fullCheck }),
       );
       if (opts.json) return json(r);
       out(`restored backup ${r.id} (created ${r.createdAt}) to ${r.path} in ${formatDuration(r.durationMs)}`);

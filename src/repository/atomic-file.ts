@@ -40,20 +40,23 @@ export async function writeFileAtomic(
     throw err;
   }
   await handle.close();
-  try {
-    if (options.exclusive) {
-      // link() fails with EEXIST instead of replacing, which rename() would do silently.
-      try {
-        await fs.link(tmp, target);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-        throw err;
-      }
-    } else {
-      await fs.rename(tmp, target);
+  if (options.exclusive) {
+    // link() fails with EEXIST instead of replacing, which rename() would do silently.
+    try {
+      await fs.link(tmp, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    } finally {
+      await fs.rm(tmp, { force: true });
     }
-  } finally {
-    await fs.rm(tmp, { force: true });
+  } else {
+    try {
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
   }
   if (options.syncDir !== false) await fsyncDir(path.dirname(target));
   return true;

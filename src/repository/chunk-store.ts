@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { CODECS, codecName, compress, compressSync, decompress, type CodecName } from './codec.ts';
+import { CODECS, codecName, compress, compressSync, decompress, decompressSync, type CodecName } from './codec.ts';
 import type { Storage } from './storage.ts';
 
 /**
@@ -56,6 +56,50 @@ export function encodeChunk(codec: CodecName, data: Uint8Array): Buffer {
   return frame(codec, data, compressSync(codec, data));
 }
 
+/** {@link encodeChunk} with zlib's async API. */
+export async function encodeChunkAsync(codec: CodecName, data: Uint8Array): Promise<Buffer> {
+  return frame(codec, data, await compress(codec, data));
+}
+
+function parseHeader(id: string, body: Buffer): { codec: CodecName; rawLength: number } {
+  if (body.byteLength < HEADER || !body.subarray(0, 4).equals(MAGIC)) throw new ChunkCorruptError(id, 'bad header');
+  try {
+    return { codec: codecName(body[4]!), rawLength: body.readUInt32LE(8) };
+  } catch (err) {
+    throw new ChunkCorruptError(id, (err as Error).message);
+  }
+}
+
+function checked(id: string, data: Buffer, rawLength: number): Buffer {
+  if (data.byteLength !== rawLength) throw new ChunkCorruptError(id, `length ${data.byteLength}, header says ${rawLength}`);
+  if (hashOf(data) !== id) throw new ChunkCorruptError(id, 'SHA-256 does not match');
+  return data;
+}
+
+/** Decodes stored bytes and checks them against the chunk's id, synchronously (in a worker thread). */
+export function decodeChunk(id: string, body: Buffer): Buffer {
+  const { codec, rawLength } = parseHeader(id, body);
+  let data: Buffer;
+  try {
+    data = decompressSync(codec, body.subarray(HEADER), rawLength);
+  } catch (err) {
+    throw new ChunkCorruptError(id, `cannot decompress (${(err as Error).message})`);
+  }
+  return checked(id, data, rawLength);
+}
+
+/** {@link decodeChunk} with zlib's async API, which leaves the calling thread free. */
+export async function decodeChunkAsync(id: string, body: Buffer): Promise<Buffer> {
+  const { codec, rawLength } = parseHeader(id, body);
+  let data: Buffer;
+  try {
+    data = await decompress(codec, body.subarray(HEADER), rawLength);
+  } catch (err) {
+    throw new ChunkCorruptError(id, `cannot decompress (${(err as Error).message})`);
+  }
+  return checked(id, data, rawLength);
+}
+
 export interface PutResult {
   id: string;
   /** Bytes written to storage; 0 when the chunk was already there. */
@@ -82,7 +126,7 @@ export class ChunkStore {
 
   /** Compresses and writes a chunk (see {@link putEncoded}). */
   async put(id: string, data: Uint8Array): Promise<PutResult> {
-    return this.putEncoded(id, frame(this.codec, data, await compress(this.codec, data)));
+    return this.putEncoded(id, await encodeChunkAsync(this.codec, data));
   }
 
   /**
@@ -101,26 +145,19 @@ export class ChunkStore {
     this.touched.clear();
   }
 
-  /** Reads, decompresses and checks a chunk against its id. */
-  async get(id: string): Promise<Buffer> {
-    let body: Buffer;
+  /** A chunk's stored bytes, not yet decoded or checked (see {@link decodeChunk}). */
+  async getEncoded(id: string): Promise<Buffer> {
     try {
-      body = await this.storage.get(chunkKey(id));
+      return await this.storage.get(chunkKey(id));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ChunkMissingError(id);
       throw err;
     }
-    if (body.byteLength < HEADER || !body.subarray(0, 4).equals(MAGIC)) throw new ChunkCorruptError(id, 'bad header');
-    const rawLength = body.readUInt32LE(8);
-    let data: Buffer;
-    try {
-      data = await decompress(codecName(body[4]!), body.subarray(HEADER), rawLength);
-    } catch (err) {
-      throw new ChunkCorruptError(id, `cannot decompress (${(err as Error).message})`);
-    }
-    if (data.byteLength !== rawLength) throw new ChunkCorruptError(id, `length ${data.byteLength}, header says ${rawLength}`);
-    if (hashOf(data) !== id) throw new ChunkCorruptError(id, 'SHA-256 does not match');
-    return data;
+  }
+
+  /** Reads, decompresses and checks a chunk against its id. */
+  async get(id: string): Promise<Buffer> {
+    return decodeChunkAsync(id, await this.getEncoded(id));
   }
 
   async list(): Promise<string[]> {

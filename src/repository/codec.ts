@@ -83,3 +83,16 @@ function outputBufferSize(bytes: number): number {
 function windowBits(bytes: number): number {
   return Math.min(24, Math.max(10, Math.ceil(Math.log2(Math.max(bytes, 1)))));
 }
+
+/** The same as {@link decompress}, blocking: for worker threads. */
+export function decompressSync(codec: CodecName, data: Uint8Array, rawLength: number): Buffer {
+  const options = { maxOutputLength: Math.max(rawLength, 1), chunkSize: outputBufferSize(rawLength) };
+  switch (codec) {
+    case 'none':
+      return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    case 'brotli':
+      return zlib.brotliDecompressSync(data, options);
+    case 'deflate':
+      return zlib.inflateRawSync(data, options);
+  }
+}
