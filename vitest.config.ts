@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Cheaper password hashing in tests only (see src/auth/passwords.ts).
+    env: { NEXUS_SCRYPT_LOG2N: '14' },
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],

@@ -1,29 +1,54 @@
+import fs from 'node:fs';
 import { z } from 'zod';
 
 /**
- * Settings from the environment, validated at start: a bad value stops the start with a
- * message that names it. Defaults are the embedded quick-start layout.
+ * Settings from an optional JSON file (NEXUS_CONFIG) overridden by environment variables,
+ * validated at start: a bad value stops the start with a message that names it. Defaults are
+ * the embedded quick-start layout.
  */
-const configSchema = z.object({
-  NEXUS_DB: z.string().min(1).default('data/itsm_nexus.db'),
-  NEXUS_BACKUP_DIR: z.string().min(1).default('backups'),
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-});
+const configSchema = z
+  .object({
+    databasePath: z.string().min(1).default('data/itsm_nexus.db'),
+    repositoryPath: z.string().min(1).default('backups'),
+    port: z.coerce.number().int().min(1).max(65535).default(3000),
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Behind a TLS-terminating proxy: mark cookies Secure and trust X-Forwarded-*. */
+    behindTls: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    /** Run the backup scheduler in this process. */
+    scheduler: z.preprocess((v) => (typeof v === 'string' ? !['0', 'false', 'no'].includes(v.toLowerCase()) : v), z.boolean()).default(true),
+  })
+  .strict();
 
-export interface AppConfig {
-  databasePath: string;
-  repositoryPath: string;
-  port: number;
-  host: string;
-}
+export type AppConfig = z.infer<typeof configSchema>;
+
+const ENV: Record<string, keyof AppConfig> = {
+  NEXUS_DB: 'databasePath',
+  NEXUS_BACKUP_DIR: 'repositoryPath',
+  PORT: 'port',
+  HOST: 'host',
+  NEXUS_BEHIND_TLS: 'behindTls',
+  NEXUS_LOG_LEVEL: 'logLevel',
+  NEXUS_SCHEDULER: 'scheduler',
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = configSchema.safeParse(env);
+  let file: Record<string, unknown> = {};
+  if (env.NEXUS_CONFIG) {
+    try {
+      file = JSON.parse(fs.readFileSync(env.NEXUS_CONFIG, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new Error(`cannot read the configuration file NEXUS_CONFIG=${env.NEXUS_CONFIG}: ${(err as Error).message}`);
+    }
+  }
+  const merged: Record<string, unknown> = { ...file };
+  for (const [name, key] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') merged[key] = env[name];
+  const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`invalid setting ${issue.path.join('.')}: ${issue.message}`);
+    const key = String(issue.path[0] ?? (issue as { keys?: string[] }).keys?.[0] ?? '');
+    const envName = Object.entries(ENV).find(([, k]) => k === key)?.[0];
+    throw new Error(`invalid setting ${key}${envName ? ` (${envName})` : ''}: ${issue.message}`);
   }
-  const c = parsed.data;
-  return { databasePath: c.NEXUS_DB, repositoryPath: c.NEXUS_BACKUP_DIR, port: c.PORT, host: c.HOST };
+  return parsed.data;
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 
-export type Operation = 'create' | 'list' | 'show' | 'restore' | 'verify' | 'delete' | 'prune' | 'pin' | 'lock-recovered';
+export type Operation = 'create' | 'list' | 'show' | 'restore' | 'restore-in-place' | 'verify' | 'delete' | 'prune' | 'pin' | 'lock-recovered';
 
 export interface ProgressEvent {
   operation: Operation;

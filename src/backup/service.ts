@@ -1,9 +1,12 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ChunkCorruptError, ChunkMissingError } from '../repository/chunk-store.ts';
 import { LockBusyError, type HeldLock } from '../repository/lock.ts';
+import { fsyncDir } from '../repository/atomic-file.ts';
+import type { JournalRecord } from '../repository/journal.ts';
 import { isBackupId, manifestKey, type Manifest } from '../repository/manifest.ts';
 import { Repository, RepositoryError } from '../repository/repository.ts';
 import { listBackups, readManifests, summarize, syncCatalog } from './catalog.ts';
@@ -26,6 +29,30 @@ import type {
 import { verifyBackups } from './verify.ts';
 
 export type * from './types.ts';
+
+/** The running application's side of an in-place restore (implemented by the server). */
+export interface LiveDatabase {
+  enterMaintenance(reason: string): void;
+  leaveMaintenance(): void;
+  /** Closes every connection, folding the WAL into the file. */
+  close(): void;
+  reopen(): void;
+  /** Verification queries on the reopened database; throws when it is not usable. */
+  verify(): void;
+  /** State that must survive the swap (settings), read before it. */
+  snapshotState(): unknown;
+  /** Puts that state back and re-imports the audit journal's records newer than the backup. */
+  restoreState(state: unknown, journal: JournalRecord[]): void;
+  /** A step of the restore in words, for the operator's progress log. */
+  log(message: string): void;
+}
+
+export interface InPlaceResult {
+  id: string;
+  createdAt: string;
+  safetyBackupId: string;
+  sha256: string;
+}
 
 export interface BackupServiceOptions {
   /** The application database (WAL mode). Its directory is the data directory. */
@@ -192,6 +219,15 @@ export class BackupService {
     });
   }
 
+  /** Creates the repository (0700) unless it exists; a server does this at start. */
+  async initRepository(): Promise<void> {
+    try {
+      await Repository.openOrInit(this.repositoryPath);
+    } catch (err) {
+      throw translate(err, `cannot use repository ${this.repositoryPath}`);
+    }
+  }
+
   /** Every backup, newest first. Damaged manifests are left out, with a warning naming them. */
   async list(caller: Caller): Promise<BackupSummary[]> {
     return this.run('list', caller, null, async () => {
@@ -261,6 +297,76 @@ export class BackupService {
       });
       return { result, target: result.id, details: { to: target, bytes: result.bytes, sha256: result.sha256, files: result.files } };
     });
+  }
+
+  /**
+   * Restores a backup over the live database of a running application (DESIGN §4). The backup
+   * is first restored and checked beside the live file, while the application still serves;
+   * then, in maintenance mode: a safety backup of the current database, close, atomic swap
+   * (the original kept under a second name until the end), reopen, verification queries,
+   * catalog resync, re-import of the audit journal's newer records, leave maintenance. Any
+   * failure after the swap puts the original back. A crash leaves either file whole.
+   */
+  async restoreInPlace(options: Caller & { id?: string; at?: string }, live: LiveDatabase): Promise<InPlaceResult> {
+    return this.run('restore-in-place', options, options.id ?? options.at ?? null, async () => {
+      const say = (m: string) => live.log(m);
+      const id = options.id ?? (await this.resolveAt(options.at ?? '')).id;
+      validateId(id);
+      const dir = path.dirname(this.databasePath);
+      const staged = path.join(dir, `.restore-${crypto.randomBytes(6).toString('hex')}.db`);
+      const aside = `${this.databasePath}.before-restore`;
+      say(`restoring backup ${id} beside the live database and checking it`);
+      try {
+        const restored = await this.restore({ actor: options.actor, id, to: staged, files: true, force: false });
+        say(`backup ${id} restored and checked (sha256 ${restored.sha256.slice(0, 12)}…, ${restored.integrity})`);
+        live.enterMaintenance(`restoring backup ${id}`);
+        say('maintenance mode on: requests get 503');
+        let safety: Manifest;
+        try {
+          safety = await this.create({ actor: options.actor, trigger: 'pre-restore', class: 'pre-restore', tag: `before restore of ${id}` });
+          say(`safety backup ${safety.id} taken: this restore can be rolled back`);
+          const carried = live.snapshotState();
+          live.close();
+          say('database closed');
+          await fs.rm(aside, { force: true });
+          await fs.link(this.databasePath, aside);
+          for (const suffix of ['-wal', '-shm']) await fs.rm(`${this.databasePath}${suffix}`, { force: true });
+          await fs.rename(staged, this.databasePath);
+          await fsyncDir(dir);
+          say('database file swapped');
+          try {
+            live.reopen();
+            live.verify();
+            say('database reopened; verification queries passed');
+            live.restoreState(carried, await this.journalSince(restored.createdAt));
+          } catch (err) {
+            say(`verification failed (${(err as Error).message}); putting the original database back`);
+            live.close();
+            for (const suffix of ['-wal', '-shm']) await fs.rm(`${this.databasePath}${suffix}`, { force: true });
+            await fs.rename(aside, this.databasePath);
+            await fsyncDir(dir);
+            live.reopen();
+            say('original database back in place');
+            throw new BackupError('INTEGRITY_FAILED', `restored database failed verification, original put back: ${(err as Error).message}`);
+          }
+          await fs.rm(aside, { force: true });
+        } finally {
+          live.leaveMaintenance();
+          say('maintenance mode off');
+        }
+        await this.refreshCatalogOrWarn('restore-in-place', await this.openRepository());
+        const result = { id, createdAt: restored.createdAt, safetyBackupId: safety.id, sha256: restored.sha256 };
+        return { result, target: id, details: { safetyBackup: safety.id, sha256: restored.sha256 } };
+      } finally {
+        await fs.rm(staged, { force: true });
+      }
+    });
+  }
+
+  /** Journal records newer than a time (re-imported into the audit log after a restore). */
+  private async journalSince(ts: string): Promise<JournalRecord[]> {
+    const repo = await this.openRepository();
+    return (await repo.journal.read()).filter((r) => r.ts > ts);
   }
 
   /**

@@ -92,6 +92,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX backups_created ON backups(created_at);
     `,
   },
+  {
+    version: 2,
+    name: 'login lock-out, API tokens, settings',
+    sql: `
+      ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE users ADD COLUMN locked_until TEXT;
+
+      -- Bearer tokens for automation: only a SHA-256 of the token is stored.
+      CREATE TABLE api_tokens (
+        id           INTEGER PRIMARY KEY,
+        user_id      INTEGER NOT NULL REFERENCES users(id),
+        name         TEXT NOT NULL,
+        token_hash   TEXT NOT NULL UNIQUE,
+        prefix       TEXT NOT NULL,
+        scopes       TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        last_used_at TEXT,
+        revoked_at   TEXT
+      );
+
+      CREATE TABLE settings (
+        key        TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

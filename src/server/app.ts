@@ -1,32 +1,64 @@
+import cookieParser from 'cookie-parser';
 import express from 'express';
-import type Database from 'better-sqlite3';
-import type { BackupService } from '../backup/service.ts';
+import helmet from 'helmet';
 import { APP_NAME, APP_VERSION } from '../version.ts';
+import { Api } from './api.ts';
+import type { ServerContext } from './context.ts';
+import { HttpProblem, problemHandler } from './problem.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { authRoutes } from './routes/auth.ts';
+import { backupRoutes } from './routes/backups.ts';
+import { incidentRoutes } from './routes/incidents.ts';
+import { jobRoutes } from './routes/jobs.ts';
 
-/**
- * The application's HTTP surface. For now: health endpoints and a landing page that points to
- * the CLI; authentication, the backup API and the admin console follow.
- */
-export function createApp(deps: { db: Database.Database; backups: BackupService }): express.Express {
+/** Declares every API route once (validation, access, OpenAPI) and mounts them. */
+export function buildApi(ctx: ServerContext, router: express.Router): Api {
+  const api = new Api();
+  authRoutes(api, router, ctx);
+  backupRoutes(api, ctx);
+  jobRoutes(api, ctx);
+  auditRoutes(api, ctx);
+  incidentRoutes(api, ctx);
+  api.mount(router, ctx);
+  return api;
+}
+
+export function createApp(ctx: ServerContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(helmet());
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', maintenance: ctx.maintenance.state() });
   });
   app.get('/readyz', (_req, res) => {
+    if (ctx.maintenance.active) {
+      res.set('Retry-After', '15').status(503).json({ status: 'maintenance', maintenance: ctx.maintenance.state() });
+      return;
+    }
     try {
-      deps.db.prepare('SELECT 1').get();
+      ctx.db.conn.prepare('SELECT 1').get();
       res.json({ status: 'ready' });
     } catch (err) {
       res.status(503).json({ status: 'not ready', reason: (err as Error).message });
     }
   });
+  app.use(ctx.maintenance.middleware());
+  app.use(express.json({ limit: '1mb' }));
+  app.use(cookieParser());
+  const router = express.Router();
+  const api = buildApi(ctx, router);
+  const openapi = api.openapi({ title: 'ITSM-Sec Nexus API', version: APP_VERSION });
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use(router);
   app.get('/', (_req, res) => {
-    const count = (deps.db.prepare('SELECT count(*) AS c FROM backups').get() as { c: number }).c;
     res.type('html').send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${APP_NAME}</title>
 <h1>ITSM-Sec Nexus ${APP_VERSION}</h1>
-<p>The database is open. Backups in the catalog: ${count}.</p>
-<p>The admin console is not built yet; manage backups with the CLI: <code>./bin/nexus.js backup --help</code>.</p></html>`);
+<p>The server is running. The API is described at <a href="/api/openapi.json">/api/openapi.json</a>.</p>
+<p>The admin console is not built yet; manage backups with the API or the CLI: <code>./bin/nexus.js backup --help</code>.</p></html>`);
   });
+  app.use('/api', (req, _res, next) => next(new HttpProblem(404, 'not-found', 'Not found', `no route ${req.method} ${req.originalUrl}`)));
+  app.use(problemHandler((err) => ctx.log.error({ err }, 'request failed')));
   return app;
 }

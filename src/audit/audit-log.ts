@@ -1,0 +1,107 @@
+import type { AppDatabase } from '../db/app-database.ts';
+
+export interface AuditEntry {
+  userId: number | null;
+  actor: string;
+  action: string;
+  target: string | null;
+  result: 'success' | 'failure';
+  error: string | null;
+  details?: Record<string, unknown>;
+  ts?: string;
+}
+
+export interface AuditQuery {
+  action?: string;
+  actor?: string;
+  result?: 'success' | 'failure';
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface AuditRow {
+  id: number;
+  ts: string;
+  userId: number | null;
+  actor: string;
+  action: string;
+  target: string | null;
+  result: 'success' | 'failure';
+  error: string | null;
+  details: Record<string, unknown> | null;
+}
+
+/** The application's audit log (`audit_logs`): who did what, when, with what result. */
+export class AuditLog {
+  constructor(private readonly db: AppDatabase) {}
+
+  record(entry: AuditEntry): void {
+    if (!this.db.isOpen) return; // during the swap of an in-place restore; re-imported from the journal
+    this.db.conn
+      .prepare('INSERT INTO audit_logs (ts, user_id, actor, action, target, result, error, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        entry.ts ?? new Date().toISOString(),
+        entry.userId,
+        entry.actor,
+        entry.action,
+        entry.target,
+        entry.result,
+        entry.error,
+        entry.details ? JSON.stringify(entry.details) : null,
+      );
+  }
+
+  /** `action` may end in `*` for a prefix match (`backup.*`). Newest first. */
+  query(q: AuditQuery): { total: number; rows: AuditRow[] } {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.action) {
+      if (q.action.endsWith('*')) {
+        where.push("action LIKE ? ESCAPE '\\'");
+        args.push(`${q.action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      } else {
+        where.push('action = ?');
+        args.push(q.action);
+      }
+    }
+    if (q.actor) {
+      where.push('actor = ?');
+      args.push(q.actor);
+    }
+    if (q.result) {
+      where.push('result = ?');
+      args.push(q.result);
+    }
+    if (q.from) {
+      where.push('ts >= ?');
+      args.push(q.from);
+    }
+    if (q.to) {
+      where.push('ts <= ?');
+      args.push(q.to);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.conn.prepare(`SELECT count(*) AS c FROM audit_logs ${clause}`).get(...args) as { c: number }).c;
+    const rows = this.db.conn
+      .prepare(
+        `SELECT id, ts, user_id AS userId, actor, action, target, result, error, details FROM audit_logs ${clause}
+         ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?`,
+      )
+      .all(...args, q.limit, q.offset) as (Omit<AuditRow, 'details'> & { details: string | null })[];
+    return { total, rows: rows.map((r) => ({ ...r, details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null })) };
+  }
+}
+
+/** RFC 4180 CSV, with cells that a spreadsheet would run as formulas defused. */
+export function auditCsv(rows: AuditRow[]): string {
+  const cell = (v: unknown) => {
+    let s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const header = ['id', 'ts', 'user_id', 'actor', 'action', 'target', 'result', 'error', 'details'];
+  const lines = rows.map((r) => [r.id, r.ts, r.userId, r.actor, r.action, r.target, r.result, r.error, r.details].map(cell).join(','));
+  return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
+}

@@ -1,0 +1,89 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export interface Session {
+  userId: number;
+  csrfToken: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** Idle timeout, renewed on use, and an absolute limit. */
+const IDLE_MS = 8 * 3600_000;
+const ABSOLUTE_MS = 24 * 3600_000;
+
+function hash(id: string): string {
+  return crypto.createHash('sha256').update(id).digest('hex');
+}
+
+/**
+ * Login sessions, in a small database of their own beside the application's: a restore rolls
+ * the application database back, and must not log out the admin who runs it. Only a SHA-256
+ * of the session id is stored. (express-session would add a store adapter for the same table.)
+ */
+export class SessionStore {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    this.db = new Database(file);
+    fs.chmodSync(file, 0o600);
+    this.db.pragma('journal_mode = WAL');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS sessions (
+      id_hash    TEXT PRIMARY KEY,
+      user_id    INTEGER NOT NULL,
+      csrf_token TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL
+    )`);
+  }
+
+  create(userId: number): { id: string; session: Session } {
+    const id = crypto.randomBytes(32).toString('base64url');
+    const now = Date.now();
+    const session: Session = {
+      userId,
+      csrfToken: crypto.randomBytes(24).toString('base64url'),
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + IDLE_MS).toISOString(),
+    };
+    this.db
+      .prepare('INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(hash(id), userId, session.csrfToken, session.createdAt, session.expiresAt);
+    return { id, session };
+  }
+
+  /** The live session for a cookie value, its idle timeout renewed; null when unknown or expired. */
+  get(id: string): Session | null {
+    const row = this.db
+      .prepare('SELECT user_id AS userId, csrf_token AS csrfToken, created_at AS createdAt, expires_at AS expiresAt FROM sessions WHERE id_hash = ?')
+      .get(hash(id)) as Session | undefined;
+    const now = Date.now();
+    if (!row) return null;
+    if (Date.parse(row.expiresAt) < now || Date.parse(row.createdAt) + ABSOLUTE_MS < now) {
+      this.destroy(id);
+      return null;
+    }
+    row.expiresAt = new Date(Math.min(now + IDLE_MS, Date.parse(row.createdAt) + ABSOLUTE_MS)).toISOString();
+    this.db.prepare('UPDATE sessions SET expires_at = ? WHERE id_hash = ?').run(row.expiresAt, hash(id));
+    return row;
+  }
+
+  destroy(id: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(hash(id));
+  }
+
+  destroyForUser(userId: number): void {
+    this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
+  }
+
+  purgeExpired(): number {
+    return this.db.prepare('DELETE FROM sessions WHERE expires_at < ?').run(new Date().toISOString()).changes;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

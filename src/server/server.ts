@@ -1,0 +1,76 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { auditBackupEvents } from '../audit/backup-audit.ts';
+import { AuditLog } from '../audit/audit-log.ts';
+import { SessionStore } from '../auth/sessions.ts';
+import { Users } from '../auth/users.ts';
+import { BackupService } from '../backup/service.ts';
+import { BackupSettingsStore } from '../backup/settings.ts';
+import type { AppConfig } from '../config.ts';
+import { AppDatabase } from '../db/app-database.ts';
+import { Scheduler, type SchedulerOptions } from '../scheduler/scheduler.ts';
+import { createApp } from './app.ts';
+import type { ServerContext } from './context.ts';
+import { Jobs } from './jobs.ts';
+import { Maintenance } from './maintenance.ts';
+
+export interface Server {
+  app: ReturnType<typeof createApp>;
+  ctx: ServerContext;
+  firstAdmin: { username: string; generated: string | null } | null;
+  close(): void;
+}
+
+/**
+ * Builds the whole application for a configuration: database (created and migrated on first
+ * start, with the first admin), services, scheduler and HTTP app. main.ts and tests call it.
+ */
+export async function createServer(
+  config: AppConfig,
+  log: Logger,
+  options: { adminPassword?: string; schedulerPatterns?: SchedulerOptions['patterns'] } = {},
+): Promise<Server> {
+  const db = new AppDatabase(config.databasePath);
+  const users = new Users(() => db.conn);
+  const firstAdmin = await users.ensureFirstAdmin(options.adminPassword);
+  const backups = new BackupService({ databasePath: config.databasePath, repositoryPath: config.repositoryPath });
+  const audit = new AuditLog(db);
+  auditBackupEvents(backups, audit, users);
+  backups.events.on('warning', (w) => log.warn({ operation: w.operation }, w.message));
+  const settings = new BackupSettingsStore(db);
+  const ctx: ServerContext = {
+    db,
+    users,
+    sessions: new SessionStore(path.join(path.dirname(path.resolve(config.databasePath)), 'sessions.db')),
+    backups,
+    jobs: new Jobs(backups),
+    audit,
+    maintenance: new Maintenance(),
+    settings,
+    scheduler: null,
+    log,
+    secureCookies: config.behindTls,
+  };
+  await backups.initRepository();
+  // The catalog is a projection of the repository: rebuild it at start.
+  await backups.refreshCatalog().catch((err: Error) => log.warn({ reason: err.message }, 'backup catalog not refreshed'));
+  if (config.scheduler) {
+    const scheduler = new Scheduler({ backups, settings, log, patterns: options.schedulerPatterns });
+    ctx.scheduler = scheduler;
+    scheduler.start();
+    const newest = await backups.list({ actor: 'scheduler' }).then((l) => l[0]?.createdAt ?? null, () => null);
+    void scheduler.catchUp(newest);
+  }
+  const app = createApp(ctx);
+  if (config.behindTls) app.set('trust proxy', 1);
+  return {
+    app,
+    ctx,
+    firstAdmin,
+    close() {
+      ctx.scheduler?.stop();
+      ctx.sessions.close();
+      db.close();
+    },
+  };
+}
