@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response, Router } from 'ex
 import { z } from 'zod';
 import type { Permission } from '../auth/roles.ts';
 import { authorize, identifySafely, type Principal } from './auth.ts';
-import { problemSchema } from './problem.ts';
+import { HttpProblem, problemSchema } from './problem.ts';
 import type { ServerContext } from './context.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -48,6 +48,11 @@ export class Api {
     for (const spec of this.routes) {
       const handler: RequestHandler = async (req: Request, res: Response, next: NextFunction) => {
         try {
+          if (!ctx.db.isOpen) {
+            // The seconds of an in-place restore's swap: even job status needs the users table.
+            res.set('Retry-After', '2');
+            throw new HttpProblem(503, 'maintenance', 'Under maintenance', 'The database is being swapped; try again in a moment.');
+          }
           const principal = authorize(ctx, req, spec.access, spec.auditAction);
           const params = spec.params ? spec.params.parse(req.params) : req.params;
           const query = spec.query ? spec.query.parse(req.query) : req.query;

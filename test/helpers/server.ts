@@ -89,7 +89,9 @@ export async function waitForJob(s: Session, jobId: string, timeoutMs = 60_000):
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await s.get(`/api/v1/jobs/${jobId}`);
-    if (res.body.status && res.body.status !== 'running') return res.body as Record<string, unknown>;
+    if (res.status !== 200 && res.status !== 503) throw new Error(`job ${jobId}: ${res.status} ${JSON.stringify(res.body)}`);
+    // 503: the moment of an in-place restore's database swap.
+    if (res.status === 200 && res.body.status !== 'running') return res.body as Record<string, unknown>;
     if (Date.now() > deadline) throw new Error(`job ${jobId} still running`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
