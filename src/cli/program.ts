@@ -10,6 +10,8 @@ import { SCHEMA_VERSION } from '../db/migrations.ts';
 import { APP_VERSION } from '../version.ts';
 import { formatBytes, formatDuration, formatLocalTime, table } from './format.ts';
 import { attachProgress } from './progress.ts';
+import { userCommands } from './user-commands.ts';
+import { UserError } from '../auth/users.ts';
 
 /** Where the CLI reads and writes; a real process passes its own streams, tests pass buffers. */
 export interface CliIo {
@@ -252,6 +254,8 @@ export function buildProgram(io: CliIo): Command {
       );
     });
 
+  userCommands(program, io);
+
   const db = program.command('db').description('application database administration');
   db.command('migrate')
     .description('create the database if needed and apply schema migrations')
@@ -293,6 +297,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof BackupError) {
       io.stderr.write(`nexus: ${err.message}\n`);
       return err.code === 'INVALID_ARGUMENT' ? EXIT.usage : EXIT.failed;
+    }
+    if (err instanceof UserError) {
+      io.stderr.write(`nexus: ${err.message}\n`);
+      return err.code === 'INVALID' ? EXIT.usage : EXIT.failed;
     }
     io.stderr.write(`nexus: ${(err as Error).message ?? String(err)}\n`);
     return EXIT.failed;
