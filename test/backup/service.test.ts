@@ -6,6 +6,7 @@ import { churnDatabase } from '../../src/db/seed.ts';
 import { BackupError } from '../../src/backup/errors.ts';
 import { chunkKey } from '../../src/repository/chunk-store.ts';
 import { RepositoryLocks } from '../../src/repository/lock.ts';
+import { SCHEMA_VERSION } from '../../src/db/migrations.ts';
 import { actor, dump, tempDir, workspace } from '../helpers/workspace.ts';
 
 describe('BackupService round trip', () => {
@@ -57,7 +58,7 @@ describe('BackupService round trip', () => {
     const ws = workspace();
     const m = await ws.service.create({ ...actor, trigger: 'api', tag: 'pre-upgrade' });
     const { manifest, summary } = await ws.service.show({ ...actor, id: m.id });
-    expect(manifest.app.schemaVersion).toBe(1);
+    expect(manifest.app.schemaVersion).toBe(SCHEMA_VERSION);
     expect(manifest.database.integrity).toBe('ok');
     expect(manifest.database.pageSize).toBe(4096);
     expect(manifest.database.size).toBe(manifest.database.pageSize * manifest.database.pageCount);
