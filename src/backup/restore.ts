@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SCHEMA_VERSION } from '../db/migrations.ts';
-import { FILE_MODE, fsyncDir, tempName } from '../repository/atomic-file.ts';
+import { FILE_MODE, fsyncDir, mkdirDurable, tempName } from '../repository/atomic-file.ts';
 import type { Manifest } from '../repository/manifest.ts';
 import type { Repository } from '../repository/repository.ts';
 import { safeJoin } from './data-files.ts';
@@ -33,7 +33,7 @@ export async function restoreBackup(
       `backup ${manifest.id} has schema version ${manifest.app.schemaVersion} (app ${manifest.app.version}); this build understands up to ${SCHEMA_VERSION}. Restore it with ITSM-Sec Nexus ${manifest.app.version} or newer`,
     );
   }
-  await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+  await mkdirDurable(path.dirname(target));
   const tmp = tempName(target);
   const codec = codecFor(repo.config.codec, manifest.stats.logicalBytes);
   try {
@@ -131,7 +131,7 @@ async function restoreFiles(
     const target = safeJoin(root, entry.path);
     const skip = !force && (await exists(target));
     if (!skip) {
-      await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+      await mkdirDurable(path.dirname(target));
       const tmp = tempName(target);
       try {
         const sha = await assemble(repo, codec, entry.chunks, tmp, entry.size, (done) => progress('files', before + done, total, 'bytes'));

@@ -84,6 +84,14 @@ function validateId(id: string): void {
 }
 
 
+/** Garbage collection needs every manifest: refuse to remove anything while one cannot be read. */
+async function assertAllReadable(repo: Repository): Promise<void> {
+  const { damaged } = await readManifests(repo);
+  if (damaged.length > 0) {
+    throw new BackupError('CORRUPT', `not removing anything: manifest(s) ${damaged.join(', ')} cannot be read (run verify)`);
+  }
+}
+
 /**
  * The backup engine. Server, CLI and scheduler all call this one class; it knows nothing of
  * HTTP. Every operation is recorded in the repository's hash-chained journal, failures too,
@@ -202,7 +210,8 @@ export class BackupService {
         throw translate(err, `cannot use repository ${this.repositoryPath}`);
       }
       const manifest = await this.withLock('create', repo.locks.exclusive('backup'), async () => {
-        for (const folder of ['chunks', 'manifests', 'pins']) await repo.storage.removeTemporaryFiles(folder);
+        // Only what the exclusive lock guards: pins are written under a shared lock.
+        for (const folder of ['chunks', 'manifests']) await repo.storage.removeTemporaryFiles(folder);
         return takeBackup(repo, this.databasePath, { ...options, check: this.check }, this.progress('create'));
       });
       await this.refreshCatalogOrWarn('create', repo);
@@ -395,6 +404,7 @@ export class BackupService {
       const result = await this.withLock('delete', repo.locks.exclusive('delete', { removesData: true }), async () => {
         await this.readManifest(repo, options.id);
         if (await repo.isPinned(options.id)) throw new BackupError('PINNED', `backup ${options.id} is pinned; unpin it first`);
+        await assertAllReadable(repo);
         await repo.deleteManifest(options.id);
         return { id: options.id, ...(await collectGarbage(repo, this.progress('delete'))) };
       });
@@ -441,6 +451,7 @@ export class BackupService {
         result = await this.withLock('prune', repo.locks.exclusive('prune', { removesData: true }), async () => {
           const { backups, decisions, doomed } = await plan();
           await this.assertNewestBackupSucceeded(repo, backups[0]?.createdAt);
+          await assertAllReadable(repo);
           const progress = this.progress('prune');
           for (const [i, id] of doomed.entries()) {
             await repo.storage.delete(manifestKey(id));

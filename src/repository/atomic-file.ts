@@ -15,6 +15,16 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** mkdir -p, then fsync the parents of every folder it created, so the new entries survive a crash. */
+export async function mkdirDurable(dir: string): Promise<void> {
+  const first = await fs.mkdir(dir, { recursive: true, mode: DIR_MODE });
+  if (!first) return;
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    await fsyncDir(path.dirname(d));
+    if (d === path.resolve(first)) break;
+  }
+}
+
 export function tempName(target: string): string {
   return path.join(path.dirname(target), `.tmp-${path.basename(target)}-${crypto.randomBytes(6).toString('hex')}`);
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DIR_MODE, FILE_MODE } from './atomic-file.ts';
+import { FILE_MODE, fsyncDir, mkdirDurable } from './atomic-file.ts';
 
 /**
  * The repository's audit journal: one JSON record a line in `journal/audit.ndjson`, each
@@ -70,7 +70,7 @@ export class Journal {
 
   /** Appends a record; short-lived lock file so that concurrent processes keep one chain. */
   async append(input: JournalInput): Promise<JournalRecord> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true, mode: DIR_MODE });
+    await mkdirDurable(path.dirname(this.file));
     return this.withAppendLock(async () => {
       const text = await this.readText();
       const records = parseRecords(text);
@@ -86,6 +86,7 @@ export class Journal {
       } finally {
         await handle.close();
       }
+      if (text === '') await fsyncDir(path.dirname(this.file)); // the file is new
       return record;
     });
   }

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DIR_MODE, FILE_MODE, fsyncDir, writeFileAtomic } from './atomic-file.ts';
+import { FILE_MODE, fsyncDir, mkdirDurable, writeFileAtomic } from './atomic-file.ts';
 import { assertSafeKey, type Storage } from './storage.ts';
 
 /** Storage on a local directory: 0700 folders, 0600 files, write-temp-fsync-rename. */
@@ -20,13 +20,7 @@ export class LocalStorage implements Storage {
   /** Creates a folder and makes its new entries durable, so a crash cannot lose a folder whose files were synced. */
   private async ensureDir(dir: string): Promise<void> {
     if (this.madeDirs.has(dir)) return;
-    const first = await fs.mkdir(dir, { recursive: true, mode: DIR_MODE });
-    if (first) {
-      for (let d = dir; ; d = path.dirname(d)) {
-        await fsyncDir(path.dirname(d));
-        if (d === first) break;
-      }
-    }
+    await mkdirDurable(dir);
     this.madeDirs.add(dir);
   }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { DIR_MODE, writeFileAtomic } from './atomic-file.ts';
+import { mkdirDurable, writeFileAtomic } from './atomic-file.ts';
 
 /**
  * Repository locks, one file each under `locks/`:
@@ -22,7 +22,9 @@ export interface LockOwner {
 export class LockBusyError extends Error {
   constructor(readonly holder: LockOwner) {
     super(
-      `repository is busy: ${holder.operation} by ${holder.user} (pid ${holder.pid} on ${holder.host}) since ${holder.since}`,
+      holder.pid === 0
+        ? `repository is locked by an unreadable lock file in locks/; it is cleared automatically ${STALE_MS / 60_000} minutes after its last change`
+        : `repository is busy: ${holder.operation} by ${holder.user} (pid ${holder.pid} on ${holder.host}) since ${holder.since}`,
     );
   }
 }
@@ -86,7 +88,7 @@ export class RepositoryLocks {
    * Returns false when the lock exists already.
    */
   private async tryCreate(file: string, operation: string): Promise<boolean> {
-    await fs.mkdir(this.dir, { recursive: true, mode: DIR_MODE });
+    await mkdirDurable(this.dir);
     return writeFileAtomic(file, JSON.stringify(this.owner(operation)), { exclusive: true });
   }
 
@@ -135,7 +137,7 @@ export class RepositoryLocks {
     } catch {
       return { owners, recovered };
     }
-    for (const name of names.filter((n) => n.startsWith('shared-'))) {
+    for (const name of names.filter((n) => n.startsWith('shared-') && n.endsWith('.json'))) {
       const file = path.join(this.dir, name);
       const stale = await this.clearIfStale(file);
       if (stale) recovered.push(stale);

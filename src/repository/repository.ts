@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import { DIR_MODE } from './atomic-file.ts';
+import { DIR_MODE, mkdirDurable } from './atomic-file.ts';
 import { ChunkStore } from './chunk-store.ts';
 import { DEFAULT_CODEC, CODECS, type CodecName } from './codec.ts';
 import { Journal } from './journal.ts';
@@ -86,7 +86,7 @@ export class Repository {
       if (!(err instanceof RepositoryError && err.code === 'NOT_FOUND')) throw err;
     }
     const storage = new LocalStorage(root);
-    await fs.mkdir(storage.location, { recursive: true, mode: DIR_MODE });
+    await mkdirDurable(storage.location);
     await fs.chmod(storage.location, DIR_MODE);
     const config: RepoConfig = {
       format: REPO_FORMAT,

@@ -58,7 +58,13 @@ describe('damaged repository', () => {
     fs.writeFileSync(path.join(ws.repoPath, 'manifests', `${a.id}.json`), '{"truncated":');
     const report = await ws.service.verify({ ...actor });
     expect(report.problems).toContainEqual(expect.objectContaining({ kind: 'damaged-manifest', object: a.id }));
-    await expect(ws.service.prune({ ...actor })).rejects.toThrow(/cannot be read/);
+    // Nothing is removed while a manifest that might need the chunks cannot be read.
+    const before = await ws.service.list(actor);
+    await expect(ws.service.prune({ ...actor, policy: { keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, maxAgeDays: 1 } })).rejects.toThrow(
+      /not removing anything: manifest\(s\) .* cannot be read/,
+    );
+    await expect(ws.service.delete({ ...actor, id: before[0]!.id })).rejects.toThrow(/not removing anything/);
+    expect(await ws.service.list(actor)).toEqual(before);
   });
 
   it('a tampered audit journal breaks the hash chain', async () => {
