@@ -81,7 +81,7 @@ describe('damaged lock files', () => {
     const locks = new RepositoryLocks(dir);
     const file = writeLock(dir, 'exclusive.json', {}, 0);
     fs.writeFileSync(file, '{"pid": 12');
-    await expect(locks.exclusive('backup')).rejects.toThrow(/locked by an unreadable lock file in locks/; it is cleared automatically 10 minutes after/);
+    await expect(locks.exclusive('backup')).rejects.toThrow(/locked by an unreadable lock file in locks\/; it is cleared automatically 10 minutes after/);
     expect(fs.existsSync(file)).toBe(true);
     const old = new Date(Date.now() - STALE_MS - 1000);
     fs.utimesSync(file, old, old);
