@@ -9,6 +9,8 @@ export interface AuditEntry {
   error: string | null;
   details?: Record<string, unknown>;
   ts?: string;
+  /** Already in the repository's journal (the engine's own records, re-imports). */
+  journaled?: boolean;
 }
 
 export interface AuditQuery {
@@ -33,11 +35,19 @@ export interface AuditRow {
   details: Record<string, unknown> | null;
 }
 
-/** The application's audit log (`audit_logs`): who did what, when, with what result. */
+/**
+ * The application's audit log (`audit_logs`): who did what, when, with what result. Records of
+ * backup actions also go to the repository's hash-chained journal (through `journal`), which
+ * survives a restore that rolls the database back.
+ */
 export class AuditLog {
-  constructor(private readonly db: AppDatabase) {}
+  constructor(
+    private readonly db: AppDatabase,
+    private readonly journal?: (entry: AuditEntry) => Promise<void>,
+  ) {}
 
   record(entry: AuditEntry): void {
+    if (this.journal && !entry.journaled && entry.action.startsWith('backup.')) void this.journal(entry);
     if (!this.db.isOpen) return; // during the swap of an in-place restore; re-imported from the journal
     this.db.conn
       .prepare('INSERT INTO audit_logs (ts, user_id, actor, action, target, result, error, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')

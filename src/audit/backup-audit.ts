@@ -14,9 +14,9 @@ function userIdOf(users: Users, actor: string): number | null {
  */
 export function auditBackupEvents(backups: BackupService, audit: AuditLog, users: Users): void {
   backups.events.on('succeeded', (e) => {
-    audit.record({ userId: userIdOf(users, e.actor), actor: e.actor, action: `backup.${e.operation}`, target: e.target, result: 'success', error: null, details: { ...e.details, durationMs: e.durationMs } });
+    audit.record({ userId: userIdOf(users, e.actor), actor: e.actor, action: `backup.${e.operation}`, target: e.target, result: 'success', error: null, details: { ...e.details, durationMs: e.durationMs }, journaled: true });
   });
   backups.events.on('failed', (e) => {
-    audit.record({ userId: userIdOf(users, e.actor), actor: e.actor, action: `backup.${e.operation}`, target: e.target, result: 'failure', error: e.error, details: { code: e.code, durationMs: e.durationMs } });
+    audit.record({ userId: userIdOf(users, e.actor), actor: e.actor, action: `backup.${e.operation}`, target: e.target, result: 'failure', error: e.error, details: { code: e.code, durationMs: e.durationMs }, journaled: true });
   });
 }

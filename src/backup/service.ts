@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { ChunkCorruptError, ChunkMissingError } from '../repository/chunk-store.ts';
 import { LockBusyError, type HeldLock } from '../repository/lock.ts';
 import { fsyncDir } from '../repository/atomic-file.ts';
-import type { JournalRecord } from '../repository/journal.ts';
+import type { JournalInput, JournalRecord } from '../repository/journal.ts';
 import { isBackupId, manifestKey, type Manifest } from '../repository/manifest.ts';
 import { Repository, RepositoryError } from '../repository/repository.ts';
 import { listBackups, readManifests, summarize, syncCatalog } from './catalog.ts';
@@ -226,6 +226,15 @@ export class BackupService {
         },
       };
     });
+  }
+
+  /**
+   * Appends a record to the repository's audit journal for something the engine did not do
+   * itself: a refused request, a settings change. (The engine journals its own operations.)
+   */
+  async appendJournal(entry: Omit<JournalInput, 'ts'>): Promise<void> {
+    const repo = await this.openRepository();
+    await repo.journal.append({ ts: new Date().toISOString(), ...entry });
   }
 
   /** Creates the repository (0700) unless it exists; a server does this at start. */

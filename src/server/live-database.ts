@@ -30,7 +30,7 @@ export function liveDatabase(ctx: ServerContext, log: (message: string) => void)
       let imported = 0;
       for (const r of journal) {
         if (exists.get(r.ts, r.action, r.actor)) continue;
-        ctx.audit.record({ ts: r.ts, userId: null, actor: r.actor, action: r.action, target: r.target, result: r.result, error: r.error, details: { ...r.details, journalSeq: r.seq } });
+        ctx.audit.record({ ts: r.ts, userId: null, actor: r.actor, action: r.action, target: r.target, result: r.result, error: r.error, details: { ...r.details, journalSeq: r.seq }, journaled: true });
         imported++;
       }
       log(`settings kept; ${imported} audit record(s) newer than the backup re-imported from the repository journal`);

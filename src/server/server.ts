@@ -34,7 +34,11 @@ export async function createServer(
   const users = new Users(() => db.conn);
   const firstAdmin = await users.ensureFirstAdmin(options.adminPassword);
   const backups = new BackupService({ databasePath: config.databasePath, repositoryPath: config.repositoryPath });
-  const audit = new AuditLog(db);
+  const audit = new AuditLog(db, (e) =>
+    backups
+      .appendJournal({ actor: e.actor, action: e.action, target: e.target, result: e.result, error: e.error, details: e.details })
+      .catch((err: Error) => log.error({ action: e.action, err: err.message }, 'audit record not written to the repository journal')),
+  );
   auditBackupEvents(backups, audit, users);
   backups.events.on('warning', (w) => log.warn({ operation: w.operation }, w.message));
   const settings = new BackupSettingsStore(db);

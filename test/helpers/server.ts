@@ -96,3 +96,17 @@ export async function waitForJob(s: Session, jobId: string, timeoutMs = 60_000):
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Retries an assertion until it passes (for effects that land asynchronously), up to `ms`. */
+export async function eventually(assertion: () => void | Promise<void>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await assertion();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}

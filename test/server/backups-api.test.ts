@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { signIn, startServer, userOfRole, waitForJob, type Running, type Session } from '../helpers/server.ts';
+import { eventually, signIn, startServer, userOfRole, waitForJob, type Running, type Session } from '../helpers/server.ts';
 
 const SOME_ID = '2026-01-01T00:00:00Z-abcd';
 
@@ -52,6 +54,12 @@ describe('backup API: access', () => {
     const denied = r.server.ctx.audit.query({ action: 'backup.*', result: 'failure', limit: 1000, offset: 0 }).rows;
     expect(denied.some((d) => d.actor === 'user:viewer-user' && d.error === '403 Not allowed')).toBe(true);
     expect(denied.some((d) => d.actor.startsWith('anonymous@') && d.error === '401 Not signed in')).toBe(true);
+    // …and in the repository's journal, which a restore of the database cannot roll back.
+    await eventually(() => {
+      const text = fs.readFileSync(path.join(r.root, 'backups', 'journal', 'audit.ndjson'), 'utf8');
+      expect(text).toMatch(/"actor":"user:viewer-user","action":"backup.list","target":null,"result":"failure","error":"403 Not allowed"/);
+    });
+    expect((await r.server.ctx.backups.verify({ actor: 'test' })).journal.brokenAt).toBeNull();
   });
 });
 
@@ -123,6 +131,13 @@ describe('backup API: operations', () => {
     expect(bad.body.errors[0].field).toBe('schedule.daily.time');
     const good = await s.put('/api/v1/backup-settings', { ...settings, retention: { ...settings.retention, keepDaily: 7 } });
     expect(good.body.retention.keepDaily).toBe(7);
+    await eventually(() => {
+      const journal = fs.readFileSync(path.join(r.root, 'backups', 'journal', 'audit.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(journal.filter((j) => j.action === 'backup.settings').map((j) => [j.result, j.details?.after?.retention?.keepDaily ?? null])).toEqual([
+        ['failure', null],
+        ['success', 7],
+      ]);
+    });
     expect((await s.get('/api/v1/backup-settings')).body.retention.keepDaily).toBe(7);
     await backupNow(s);
     await backupNow(s);
