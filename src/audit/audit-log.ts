@@ -76,21 +76,16 @@ export class AuditLog {
         args.push(q.action);
       }
     }
-    if (q.actor) {
-      where.push('actor = ?');
-      args.push(q.actor);
-    }
-    if (q.result) {
-      where.push('result = ?');
-      args.push(q.result);
-    }
-    if (q.from) {
-      where.push('ts >= ?');
-      args.push(q.from);
-    }
-    if (q.to) {
-      where.push('ts <= ?');
-      args.push(q.to);
+    const filters: [string, string | undefined][] = [
+      ['actor = ?', q.actor],
+      ['result = ?', q.result],
+      ['ts >= ?', q.from],
+      ['ts <= ?', q.to],
+    ];
+    for (const [condition, value] of filters) {
+      if (value === undefined) continue;
+      where.push(condition);
+      args.push(value);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.db.conn.prepare(`SELECT count(*) AS c FROM audit_logs ${clause}`).get(...args) as { c: number }).c;
