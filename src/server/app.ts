@@ -1,6 +1,8 @@
 import cookieParser from 'cookie-parser';
 import express from 'express';
 import helmet from 'helmet';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { APP_NAME, APP_VERSION } from '../version.ts';
 import { Api } from './api.ts';
 import type { ServerContext } from './context.ts';
@@ -52,13 +54,29 @@ export function createApp(ctx: ServerContext): express.Express {
     res.json(openapi);
   });
   app.use(router);
-  app.get('/', (_req, res) => {
-    res.type('html').send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${APP_NAME}</title>
-<h1>ITSM-Sec Nexus ${APP_VERSION}</h1>
-<p>The server is running. The API is described at <a href="/api/openapi.json">/api/openapi.json</a>.</p>
-<p>The admin console is not built yet; manage backups with the API or the CLI: <code>./bin/nexus.js backup --help</code>.</p></html>`);
-  });
   app.use('/api', (req, _res, next) => next(new HttpProblem(404, 'not-found', 'Not found', `no route ${req.method} ${req.originalUrl}`)));
+  serveConsole(app);
   app.use(problemHandler((err) => ctx.log.error({ err }, 'request failed')));
   return app;
+}
+
+/** The admin console, built by `npm run build` into dist/web (two levels above src/server and dist/server). */
+const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+
+function serveConsole(app: express.Express): void {
+  const index = `${WEB_ROOT}index.html`;
+  if (!fs.existsSync(index)) {
+    app.get('/', (_req, res) => {
+      res.type('html').send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${APP_NAME}</title>
+<h1>ITSM-Sec Nexus ${APP_VERSION}</h1>
+<p>The admin console has not been built: run <code>npm run build</code> (npm start does it).</p>
+<p>The API is described at <a href="/api/openapi.json">/api/openapi.json</a>.</p></html>`);
+    });
+    return;
+  }
+  app.use(express.static(WEB_ROOT, { index: false, maxAge: '1h' }));
+  // The console routes in the browser (#/backups …); every other page path gets its shell.
+  app.get(/^\/(?!api\/).*/, (_req, res) => {
+    res.sendFile(index, { headers: { 'Cache-Control': 'no-store' } });
+  });
 }

@@ -11,6 +11,7 @@ const ROUTES: [method: 'get' | 'post' | 'put' | 'delete', path: string, body?: o
   ['get', '/api/v1/backups'],
   ['post', '/api/v1/backups', {}],
   ['get', '/api/v1/backups/stats'],
+  ['get', '/api/v1/backups/health'],
   ['get', `/api/v1/backups/${SOME_ID}`],
   ['delete', `/api/v1/backups/${SOME_ID}`],
   ['put', `/api/v1/backups/${SOME_ID}/pin`, { pinned: true }],

@@ -8,6 +8,7 @@ import type { ServerContext } from '../context.ts';
 import type { Job } from '../jobs.ts';
 import { HttpProblem } from '../problem.ts';
 import { liveDatabase } from '../live-database.ts';
+import { backupHealth } from '../health.ts';
 import {
   backupList,
   backupSummary,
@@ -109,6 +110,19 @@ export function backupRoutes(api: Api, ctx: ServerContext): void {
         successRate: creates.length ? Number((creates.filter((r) => r.result === 'success').length / creates.length).toFixed(4)) : null,
         series,
       });
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/v1/backups/health',
+    summary: 'Health of data protection: RPO, next runs, last verification and restore, storage, self-checks',
+    tag: 'backups',
+    access: 'backup:manage',
+    auditAction: 'backup.health',
+    responses: { 200: { description: 'Health', schema: z.record(z.string(), z.unknown()) } },
+    async handle({ principal, res }) {
+      res.json(await backupHealth(ctx, principal.actor));
     },
   });
 

@@ -1,0 +1,278 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { createColumnHelper, flexRender, getCoreRowModel, getSortedRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
+import { api, ApiError, followJob, formatBytes, type Backup, type Job } from '../api.ts';
+import { HealthHeader, type Health } from '../components/HealthHeader.tsx';
+import { TypedConfirm } from '../components/TypedConfirm.tsx';
+
+const col = createColumnHelper<Backup>();
+
+type Dialog = { kind: 'restore' | 'delete'; backup: Backup } | { kind: 'rollback' } | null;
+
+export function BackupsPage() {
+  const { t, i18n } = useTranslation();
+  const [backups, setBackups] = useState<Backup[]>([]);
+  const [health, setHealth] = useState<Health | null>(null);
+  const [job, setJob] = useState<Job | null>(null);
+  const [message, setMessage] = useState<{ text: string; error?: boolean } | null>(null);
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [restoreLog, setRestoreLog] = useState<string[] | null>(null);
+  const [classFilter, setClassFilter] = useState('');
+  const [sorting, setSorting] = useState<SortingState>([{ id: 'createdAt', desc: true }]);
+  const [cli, setCli] = useState('nexus backup create');
+
+  const load = useCallback(async () => {
+    const [list, h] = await Promise.all([api<{ items: Backup[] }>('GET', '/api/v1/backups?limit=1000'), api<Health>('GET', '/api/v1/backups/health')]);
+    setBackups(list.items);
+    setHealth(h);
+  }, []);
+  useEffect(() => void load(), [load]);
+
+  const fail = (err: unknown) => setMessage({ text: err instanceof ApiError ? (err.problem.detail ?? err.problem.title) : String(err), error: true });
+
+  const backupNow = async () => {
+    setCli('nexus backup create');
+    try {
+      const { jobId } = await api<{ jobId: string }>('POST', '/api/v1/backups', {});
+      const done = await followJob(jobId, (j) => setJob(j));
+      setJob(null);
+      if (done.status === 'succeeded') setMessage({ text: t('backups.done', { id: (done.result as { id: string }).id }) });
+      else setMessage({ text: done.error?.message ?? 'failed', error: true });
+      await load();
+    } catch (err) {
+      setJob(null);
+      if (err instanceof ApiError && err.problem.status === 409) setMessage({ text: t('backups.busy'), error: true });
+      else fail(err);
+    }
+  };
+
+  const runRestore = async (path: string, body: object) => {
+    setDialog(null);
+    setRestoreLog([]);
+    try {
+      const { jobId } = await api<{ jobId: string }>('POST', path, body);
+      const done = await followJob(jobId, (j) => {
+        setJob(j);
+        setRestoreLog(j.log.map((l) => l.message));
+      });
+      setJob(null);
+      setMessage(
+        done.status === 'succeeded'
+          ? { text: t('restore.succeeded', { id: (done.result as { safetyBackupId: string }).safetyBackupId }) }
+          : { text: t('restore.failed', { message: done.error?.message }), error: true },
+      );
+      await load();
+    } catch (err) {
+      setJob(null);
+      fail(err);
+    }
+  };
+
+  const verify = async (b: Backup) => {
+    setCli(`nexus backup verify ${b.id} --read-data`);
+    try {
+      const { jobId } = await api<{ jobId: string }>('POST', `/api/v1/backups/${b.id}/verify`, { readData: true });
+      const done = await followJob(jobId, (j) => setJob(j));
+      setJob(null);
+      const ok = done.status === 'succeeded' && (done.result as { ok: boolean }).ok;
+      setMessage({ text: t(ok ? 'backups.verifyOk' : 'backups.verifyFailed', { id: b.id }), error: !ok });
+      await load();
+    } catch (err) {
+      setJob(null);
+      fail(err);
+    }
+  };
+
+  const pin = async (b: Backup) => {
+    setCli(`nexus backup ${b.pinned ? 'unpin' : 'pin'} ${b.id}`);
+    await api('PUT', `/api/v1/backups/${b.id}/pin`, { pinned: !b.pinned }).catch(fail);
+    await load();
+  };
+
+  const remove = async (b: Backup) => {
+    setDialog(null);
+    await api('DELETE', `/api/v1/backups/${b.id}`).catch(fail);
+    await load();
+  };
+
+  const columns = useMemo(
+    () => [
+      col.accessor('createdAt', {
+        header: () => t('backups.cols.time'),
+        cell: (c) => <time dateTime={c.getValue()} title={c.getValue()}>{new Date(c.getValue()).toLocaleString(i18n.language)}</time>,
+      }),
+      col.accessor('class', { header: () => t('backups.cols.class'), cell: (c) => <span className={`badge ${c.getValue()}`}>{c.getValue()}</span> }),
+      col.accessor('trigger', { header: () => t('backups.cols.trigger'), cell: (c) => `${c.getValue()} / ${c.row.original.actor}` }),
+      col.accessor('databaseBytes', { header: () => t('backups.cols.size'), cell: (c) => formatBytes(c.getValue()) }),
+      col.accessor('newBytes', { header: () => t('backups.cols.added'), cell: (c) => formatBytes(c.getValue()) }),
+      col.accessor('durationMs', { header: () => t('backups.cols.duration'), cell: (c) => `${(c.getValue() / 1000).toFixed(2)} s` }),
+      col.accessor('integrity', { header: () => t('backups.cols.integrity'), cell: (c) => <span className={c.getValue() === 'ok' ? 'ok' : 'bad'}>{c.getValue()}</span> }),
+      col.accessor('pinned', { header: () => t('backups.cols.pinned'), cell: (c) => (c.getValue() ? <span aria-label="pinned">🛡</span> : '') }),
+      col.display({
+        id: 'actions',
+        header: () => t('backups.cols.actions'),
+        cell: (c) => {
+          const b = c.row.original;
+          return (
+            <span className="row-actions">
+              <button type="button" onClick={() => (setCli(`nexus backup restore ${b.id} --to <path>`), setDialog({ kind: 'restore', backup: b }))} disabled={!!job}>
+                {t('backups.actions.restore')}
+              </button>
+              <button type="button" onClick={() => void verify(b)} disabled={!!job}>
+                {t('backups.actions.verify')}
+              </button>
+              <button type="button" onClick={() => void pin(b)}>
+                {t(b.pinned ? 'backups.actions.unpin' : 'backups.actions.pin')}
+              </button>
+              <button type="button" className="danger" disabled={b.pinned || !!job} onClick={() => (setCli(`nexus backup delete ${b.id}`), setDialog({ kind: 'delete', backup: b }))}>
+                {t('backups.actions.delete')}
+              </button>
+            </span>
+          );
+        },
+      }),
+    ],
+    // Headers follow the language; the action buttons follow whether a job runs.
+    [t, i18n.language, job],
+  );
+
+  const rows = useMemo(() => backups.filter((b) => !classFilter || b.class === classFilter), [backups, classFilter]);
+  const table = useReactTable({ data: rows, columns, state: { sorting }, onSortingChange: setSorting, getCoreRowModel: getCoreRowModel(), getSortedRowModel: getSortedRowModel() });
+  const percent = job?.progress && job.progress.total > 0 ? Math.round((job.progress.done / job.progress.total) * 100) : null;
+
+  return (
+    <>
+      {health && <HealthHeader health={health} />}
+      <section aria-labelledby="backups-title">
+        <div className="toolbar">
+          <h2 id="backups-title">{t('backups.title')}</h2>
+          <button type="button" className="primary" onClick={() => void backupNow()} disabled={!!job}>
+            {job?.kind === 'create' ? t('backups.running') : t('backups.now')}
+          </button>
+          <label>
+            {t('backups.filterClass')}{' '}
+            <select value={classFilter} onChange={(e) => setClassFilter(e.target.value)}>
+              <option value="">{t('backups.all')}</option>
+              {['manual', 'hourly', 'daily', 'weekly', 'monthly', 'pre-restore'].map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </label>
+          <code className="cli" title={t('backups.cli')}>
+            $ {cli}
+          </code>
+        </div>
+        {job && (
+          <div role="status" className="progress">
+            <progress max={100} value={percent ?? undefined} aria-label={job.progress?.phase ?? job.kind} />
+            <span>
+              {job.kind} · {job.progress?.phase ?? '…'} {percent !== null ? `${percent}%` : ''}{' '}
+              {job.progress?.unit === 'bytes' ? `${formatBytes(job.progress.done)} / ${formatBytes(job.progress.total)}` : ''}
+            </span>
+          </div>
+        )}
+        {message && (
+          <p role={message.error ? 'alert' : 'status'} className={`notice ${message.error ? 'error' : 'ok'}`}>
+            {message.text}
+          </p>
+        )}
+        {restoreLog && restoreLog.length > 0 && (
+          <section aria-label={t('restore.log')} className="restore-log">
+            <h3>{t('restore.log')}</h3>
+            <ol>
+              {restoreLog.map((line, i) => (
+                <li key={i}>{line}</li>
+              ))}
+            </ol>
+            {!job && (
+              <button type="button" onClick={() => setDialog({ kind: 'rollback' })}>
+                {t('restore.rollback')}
+              </button>
+            )}
+          </section>
+        )}
+        {rows.length === 0 ? (
+          <p>{t('backups.empty')}</p>
+        ) : (
+          <table className="grid">
+            <thead>
+              {table.getHeaderGroups().map((hg) => (
+                <tr key={hg.id}>
+                  {hg.headers.map((h) => (
+                    <th key={h.id} aria-sort={h.column.getIsSorted() === 'asc' ? 'ascending' : h.column.getIsSorted() === 'desc' ? 'descending' : undefined}>
+                      {h.column.getCanSort() ? (
+                        <button type="button" className="sort" onClick={h.column.getToggleSortingHandler()}>
+                          {flexRender(h.column.columnDef.header, h.getContext())}
+                        </button>
+                      ) : (
+                        flexRender(h.column.columnDef.header, h.getContext())
+                      )}
+                    </th>
+                  ))}
+                </tr>
+              ))}
+            </thead>
+            <tbody>
+              {table.getRowModel().rows.map((r) => (
+                <tr key={r.id} data-backup-id={r.original.id} className={r.original.integrity === 'ok' ? '' : 'failed'}>
+                  {r.getVisibleCells().map((c) => (
+                    <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      {dialog?.kind === 'restore' && (
+        <TypedConfirm
+          title={t('restore.title', { id: dialog.backup.id })}
+          prompt={t('restore.typeId')}
+          word={dialog.backup.id}
+          action={t('restore.start')}
+          danger
+          onCancel={() => setDialog(null)}
+          onConfirm={() => void runRestore(`/api/v1/backups/${dialog.backup.id}/restore`, { confirm: dialog.backup.id })}
+        >
+          <h3>{t('restore.what')}</h3>
+          <ol>
+            {(t('restore.steps', { returnObjects: true }) as string[]).map((s) => (
+              <li key={s}>{s}</li>
+            ))}
+          </ol>
+          <code className="cli">$ curl -X POST /api/v1/backups/{dialog.backup.id}/restore -d '{`{"confirm":"${dialog.backup.id}"}`}'</code>
+        </TypedConfirm>
+      )}
+      {dialog?.kind === 'delete' && (
+        <TypedConfirm
+          title={t('del.title', { id: dialog.backup.id })}
+          prompt={t('del.typeId')}
+          word={dialog.backup.id}
+          action={t('del.start')}
+          danger
+          onCancel={() => setDialog(null)}
+          onConfirm={() => void remove(dialog.backup)}
+        >
+          {backups.length === 1 && (
+            <p role="alert" className="notice error">
+              {t('del.only')}
+            </p>
+          )}
+        </TypedConfirm>
+      )}
+      {dialog?.kind === 'rollback' && (
+        <TypedConfirm
+          title={t('restore.rollback')}
+          prompt={t('restore.rollbackConfirm')}
+          word="ROLLBACK"
+          action={t('restore.rollback')}
+          danger
+          onCancel={() => setDialog(null)}
+          onConfirm={() => void runRestore('/api/v1/restore/rollback', { confirm: 'ROLLBACK' })}
+        />
+      )}
+    </>
+  );
+}
