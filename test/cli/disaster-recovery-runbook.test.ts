@@ -20,7 +20,7 @@ function runbookSteps(): string {
 
 /** A fresh installation: the project's files, its installed node_modules, no data. */
 function install(dir: string): void {
-  for (const entry of ['bin', 'src', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) {
+  for (const entry of ['bin', 'src', 'web', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) {
     fs.cpSync(path.join(project, entry), path.join(dir, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(project, 'node_modules'), path.join(dir, 'node_modules'));
@@ -102,5 +102,5 @@ describe('disaster-recovery runbook', () => {
         // gone
       }
     }
-  });
+  }, 180_000);
 });
