@@ -1,16 +1,14 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { createColumnHelper, flexRender, getCoreRowModel, getSortedRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
 import { api, ApiError, followJob, formatBytes, type Backup, type Job } from '../api.ts';
 import { HealthHeader, type Health } from '../components/HealthHeader.tsx';
+import { BackupTable } from '../components/BackupTable.tsx';
 import { TypedConfirm } from '../components/TypedConfirm.tsx';
-
-const col = createColumnHelper<Backup>();
 
 type Dialog = { kind: 'restore' | 'delete'; backup: Backup } | { kind: 'rollback' } | null;
 
 export function BackupsPage() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const [backups, setBackups] = useState<Backup[]>([]);
   const [health, setHealth] = useState<Health | null>(null);
   const [job, setJob] = useState<Job | null>(null);
@@ -18,7 +16,6 @@ export function BackupsPage() {
   const [dialog, setDialog] = useState<Dialog>(null);
   const [restoreLog, setRestoreLog] = useState<string[] | null>(null);
   const [classFilter, setClassFilter] = useState('');
-  const [sorting, setSorting] = useState<SortingState>([{ id: 'createdAt', desc: true }]);
   const [cli, setCli] = useState('nexus backup create');
 
   const load = useCallback(async () => {
@@ -95,49 +92,7 @@ export function BackupsPage() {
     await load();
   };
 
-  const columns = useMemo(
-    () => [
-      col.accessor('createdAt', {
-        header: () => t('backups.cols.time'),
-        cell: (c) => <time dateTime={c.getValue()} title={c.getValue()}>{new Date(c.getValue()).toLocaleString(i18n.language)}</time>,
-      }),
-      col.accessor('class', { header: () => t('backups.cols.class'), cell: (c) => <span className={`badge ${c.getValue()}`}>{c.getValue()}</span> }),
-      col.accessor('trigger', { header: () => t('backups.cols.trigger'), cell: (c) => `${c.getValue()} / ${c.row.original.actor}` }),
-      col.accessor('databaseBytes', { header: () => t('backups.cols.size'), cell: (c) => formatBytes(c.getValue()) }),
-      col.accessor('newBytes', { header: () => t('backups.cols.added'), cell: (c) => formatBytes(c.getValue()) }),
-      col.accessor('durationMs', { header: () => t('backups.cols.duration'), cell: (c) => `${(c.getValue() / 1000).toFixed(2)} s` }),
-      col.accessor('integrity', { header: () => t('backups.cols.integrity'), cell: (c) => <span className={c.getValue() === 'ok' ? 'ok' : 'bad'}>{c.getValue()}</span> }),
-      col.accessor('pinned', { header: () => t('backups.cols.pinned'), cell: (c) => (c.getValue() ? <span aria-label="pinned">🛡</span> : '') }),
-      col.display({
-        id: 'actions',
-        header: () => t('backups.cols.actions'),
-        cell: (c) => {
-          const b = c.row.original;
-          return (
-            <span className="row-actions">
-              <button type="button" onClick={() => (setCli(`nexus backup restore ${b.id} --to <path>`), setDialog({ kind: 'restore', backup: b }))} disabled={!!job}>
-                {t('backups.actions.restore')}
-              </button>
-              <button type="button" onClick={() => void verify(b)} disabled={!!job}>
-                {t('backups.actions.verify')}
-              </button>
-              <button type="button" onClick={() => void pin(b)}>
-                {t(b.pinned ? 'backups.actions.unpin' : 'backups.actions.pin')}
-              </button>
-              <button type="button" className="danger" disabled={b.pinned || !!job} onClick={() => (setCli(`nexus backup delete ${b.id}`), setDialog({ kind: 'delete', backup: b }))}>
-                {t('backups.actions.delete')}
-              </button>
-            </span>
-          );
-        },
-      }),
-    ],
-    // Headers follow the language; the action buttons follow whether a job runs.
-    [t, i18n.language, job],
-  );
-
   const rows = useMemo(() => backups.filter((b) => !classFilter || b.class === classFilter), [backups, classFilter]);
-  const table = useReactTable({ data: rows, columns, state: { sorting }, onSortingChange: setSorting, getCoreRowModel: getCoreRowModel(), getSortedRowModel: getSortedRowModel() });
   const percent = job?.progress && job.progress.total > 0 ? Math.round((job.progress.done / job.progress.total) * 100) : null;
 
   return (
@@ -193,38 +148,20 @@ export function BackupsPage() {
             )}
           </section>
         )}
-        {rows.length === 0 ? (
-          <p>{t('backups.empty')}</p>
-        ) : (
-          <table className="grid">
-            <thead>
-              {table.getHeaderGroups().map((hg) => (
-                <tr key={hg.id}>
-                  {hg.headers.map((h) => (
-                    <th key={h.id} aria-sort={h.column.getIsSorted() === 'asc' ? 'ascending' : h.column.getIsSorted() === 'desc' ? 'descending' : undefined}>
-                      {h.column.getCanSort() ? (
-                        <button type="button" className="sort" onClick={h.column.getToggleSortingHandler()}>
-                          {flexRender(h.column.columnDef.header, h.getContext())}
-                        </button>
-                      ) : (
-                        flexRender(h.column.columnDef.header, h.getContext())
-                      )}
-                    </th>
-                  ))}
-                </tr>
-              ))}
-            </thead>
-            <tbody>
-              {table.getRowModel().rows.map((r) => (
-                <tr key={r.id} data-backup-id={r.original.id} className={r.original.integrity === 'ok' ? '' : 'failed'}>
-                  {r.getVisibleCells().map((c) => (
-                    <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <BackupTable
+          backups={rows}
+          busy={!!job}
+          onRestore={(b) => {
+            setCli(`nexus backup restore ${b.id} --to <path>`);
+            setDialog({ kind: 'restore', backup: b });
+          }}
+          onVerify={(b) => void verify(b)}
+          onPin={(b) => void pin(b)}
+          onDelete={(b) => {
+            setCli(`nexus backup delete ${b.id}`);
+            setDialog({ kind: 'delete', backup: b });
+          }}
+        />
       </section>
       {dialog?.kind === 'restore' && (
         <TypedConfirm

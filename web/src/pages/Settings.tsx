@@ -2,25 +2,29 @@ import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api.ts';
 
-interface Settings {
+export interface Settings {
   schedule: { timezone: string; hourly: { enabled: boolean; minute: number }; daily: { enabled: boolean; time: string } } & Record<string, unknown>;
   retention: { keepDaily: number; maxAgeDays: number } & Record<string, number>;
   alerts: { rpoHours: number } & Record<string, number>;
 }
 
-/** The most used backup settings, each with its validation error beside it. */
 export function SettingsPage() {
-  const { t } = useTranslation();
   const [settings, setSettings] = useState<Settings | null>(null);
+  useEffect(() => void api<Settings>('GET', '/api/v1/backup-settings').then(setSettings), []);
+  return settings ? <SettingsForm initial={settings} save={(s) => api<Settings>('PUT', '/api/v1/backup-settings', s)} /> : null;
+}
+
+/** The most used backup settings, each with the server's validation error beside it. */
+export function SettingsForm({ initial, save }: { initial: Settings; save: (s: Settings) => Promise<Settings> }) {
+  const { t } = useTranslation();
+  const [settings, setSettings] = useState<Settings>(initial);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState(false);
-  useEffect(() => void api<Settings>('GET', '/api/v1/backup-settings').then(setSettings), []);
-  if (!settings) return null;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     try {
-      setSettings(await api<Settings>('PUT', '/api/v1/backup-settings', settings));
+      setSettings(await save(settings));
       setErrors({});
       setSaved(true);
     } catch (err) {
