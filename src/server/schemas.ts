@@ -30,14 +30,23 @@ export const backupSummary = z.object({
 
 export const listQuery = z.object({
   class: z.enum(CLASSES).optional(),
-  status: z.enum(['success']).optional(),
+  status: z.enum(['success', 'warning']).optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export const backupList = z.object({ total: z.number().int(), items: z.array(backupSummary) });
+export const backupRow = backupSummary.extend({
+  verify: z.object({ at: z.string(), ok: z.boolean() }).nullable(),
+  retention: z.object({ keep: z.boolean(), reasons: z.array(z.string()) }),
+  status: z.enum(['success', 'warning']),
+});
+export const backupList = z.object({
+  total: z.number().int(),
+  items: z.array(backupRow),
+  failures: z.array(z.object({ at: z.string(), actor: z.string(), error: z.string().nullable() })),
+});
 export const createBody = z.object({ tag: z.string().regex(/^[\w.:@ -]{1,64}$/, '1-64 letters, digits, spaces or . _ : @ -').optional() }).strict();
 export const restoreBody = z.object({ confirm: z.string().min(1, 'type the backup id to confirm') }).strict();
 export const pointInTimeBody = z.object({ at: isoTime, confirm: z.literal('RESTORE', 'type RESTORE to confirm') }).strict();

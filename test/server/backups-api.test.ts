@@ -80,7 +80,11 @@ describe('backup API: operations', () => {
     const id = finished.result.id;
 
     const list = await s.get('/api/v1/backups?class=manual&limit=10');
-    expect(list.body).toMatchObject({ total: 1, items: [{ id, tag: 'first', trigger: 'api', actor: 'user:admin', integrity: 'ok' }] });
+    expect(list.body).toMatchObject({
+      total: 1,
+      items: [{ id, tag: 'first', trigger: 'api', actor: 'user:admin', integrity: 'ok', status: 'success', verify: null, retention: { keep: true } }],
+      failures: [],
+    });
     expect((await s.get('/api/v1/backups?class=daily')).body.total).toBe(0);
     const shown = await s.get(`/api/v1/backups/${id}`);
     expect(shown.body.manifest.database.sha256).toBe(shown.body.summary.sha256);
@@ -104,6 +108,8 @@ describe('backup API: operations', () => {
     expect([a.status, b.status].sort()).toEqual([202, 409]);
     const refused = a.status === 409 ? a : b;
     expect(refused.body.type).toBe('urn:itsm-sec-nexus:problem:busy');
+    // The refusal is audited, and is not counted as a failed backup.
+    expect(r.server.ctx.audit.query({ action: 'backup.create', result: 'failure', limit: 10, offset: 0 }).rows[0]?.details).toMatchObject({ code: 'BUSY' });
     await waitForJob(s, (a.status === 202 ? a : b).body.jobId);
 
     const bad = [

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import '../../web/src/i18n.ts';
 import { setLanguage } from '../../web/src/i18n.ts';
@@ -25,6 +25,9 @@ const backup = (id: string, createdAt: string, extra: Partial<Backup> = {}): Bac
   durationMs: 1234,
   appVersion: '0.1.0',
   schemaVersion: 2,
+  status: 'success',
+  verify: null,
+  retention: { keep: true, reasons: ['daily'] },
   ...extra,
 });
 
@@ -38,18 +41,27 @@ describe('backup list', () => {
         backups={[
           backup('2026-11-24T02:00:00Z-aaaa', '2026-11-24T02:00:00.000Z', { databaseBytes: 3 * 1024 * 1024 }),
           backup('2026-11-25T02:00:00Z-bbbb', '2026-11-25T02:00:00.000Z', { pinned: true }),
-          backup('2026-11-23T02:00:00Z-cccc', '2026-11-23T02:00:00.000Z', { integrity: 'check aborted: malformed' }),
+          backup('2026-11-23T02:00:00Z-cccc', '2026-11-23T02:00:00.000Z', { status: 'warning', verify: { at: '2026-11-24T05:00:00.000Z', ok: false } }),
+          backup('2026-11-22T02:00:00Z-dddd', '2026-11-22T02:00:00.000Z', { retention: { keep: false, reasons: ['superseded by a newer backup in the same period (daily 2026-11-22)'] } }),
         ]}
         busy={false}
         onRestore={record('restore')}
         onVerify={record('verify')}
         onPin={record('pin')}
         onDelete={record('delete')}
+        onDetails={record('details')}
       />,
     );
     const ids = () => [...document.querySelectorAll('tr[data-backup-id]')].map((r) => r.getAttribute('data-backup-id'));
-    expect(ids()).toEqual(['2026-11-25T02:00:00Z-bbbb', '2026-11-24T02:00:00Z-aaaa', '2026-11-23T02:00:00Z-cccc']);
-    expect(document.querySelector('tr[data-backup-id="2026-11-23T02:00:00Z-cccc"]')!.className).toBe('failed');
+    expect(ids()).toEqual(['2026-11-25T02:00:00Z-bbbb', '2026-11-24T02:00:00Z-aaaa', '2026-11-23T02:00:00Z-cccc', '2026-11-22T02:00:00Z-dddd']);
+    // A failed verification stands out; the backup retention removes next is marked, with the rule.
+    const failed = document.querySelector('tr[data-backup-id="2026-11-23T02:00:00Z-cccc"]')!;
+    expect(failed.className).toBe('failed');
+    expect(failed.textContent).toContain('Warning');
+    expect(failed.textContent).toContain('Failed');
+    const going = document.querySelector('tr[data-backup-id="2026-11-22T02:00:00Z-dddd"]')!;
+    expect(going.className).toBe('going');
+    expect(going.textContent).toContain('goes at the next prune: superseded by a newer backup in the same period (daily 2026-11-22)');
     const pinnedRow = document.querySelector('tr[data-backup-id="2026-11-25T02:00:00Z-bbbb"]')!;
     expect(pinnedRow.querySelector('button.danger')!.hasAttribute('disabled')).toBe(true);
     expect(pinnedRow.textContent).toContain('Unpin');
@@ -58,12 +70,14 @@ describe('backup list', () => {
     expect(ids().at(-1)).toBe('2026-11-24T02:00:00Z-aaaa'); // numbers sort largest first
     fireEvent.click(screen.getByRole('button', { name: 'Database' }));
     expect(ids()[0]).toBe('2026-11-24T02:00:00Z-aaaa');
-    fireEvent.click(document.querySelector('tr[data-backup-id="2026-11-24T02:00:00Z-aaaa"] button')!);
-    expect(calls).toEqual(['restore 2026-11-24T02:00:00Z-aaaa']);
+    const row = document.querySelector('tr[data-backup-id="2026-11-24T02:00:00Z-aaaa"]')!;
+    fireEvent.click(within(row as HTMLElement).getByRole('button', { name: 'Restore' }));
+    fireEvent.click(within(row as HTMLElement).getByRole('button', { name: 'Details' }));
+    expect(calls).toEqual(['restore 2026-11-24T02:00:00Z-aaaa', 'details 2026-11-24T02:00:00Z-aaaa']);
   });
 
   it('disables starting another job while one runs', () => {
-    render(<BackupTable backups={[backup('2026-11-24T02:00:00Z-aaaa', '2026-11-24T02:00:00.000Z')]} busy onRestore={() => undefined} onVerify={() => undefined} onPin={() => undefined} onDelete={() => undefined} />);
+    render(<BackupTable backups={[backup('2026-11-24T02:00:00Z-aaaa', '2026-11-24T02:00:00.000Z')]} busy onRestore={() => undefined} onVerify={() => undefined} onPin={() => undefined} onDelete={() => undefined} onDetails={() => undefined} />);
     expect(screen.getByRole('button', { name: 'Restore' }).hasAttribute('disabled')).toBe(true);
     expect(screen.getByRole('button', { name: 'Verify' }).hasAttribute('disabled')).toBe(true);
   });

@@ -87,8 +87,34 @@ describe('admin console in Chromium', () => {
     expect(log).toMatch(/verification queries passed/);
     await page.screenshot({ path: path.join(screenshots, 'restore-done-en.png') });
 
+    // Details show the manifest; prune shows its dry run first; the calendar has today green.
+    await page.locator(`tr[data-backup-id="${backupId}"]`).getByRole('button', { name: 'Details' }).click();
+    await page.getByRole('dialog').getByText(/^[0-9a-f]{64}$/).waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Prune…' }).click();
+    await page.getByRole('dialog').getByText(/backup\(s\) would go, freeing/).waitFor();
+    expect(await page.getByRole('dialog').locator('tr').count()).toBe(2);
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.locator('.calendar li.green').count()).toBe(1);
+    await page.screenshot({ path: path.join(screenshots, 'backups-after-restore-en.png'), fullPage: true });
+
     await page.getByRole('link', { name: 'Incidents' }).click();
     await expect.poll(() => page.locator('tr[data-incident="INC-0000300"] td.title').textContent()).toBe(original);
+  });
+
+  it('restores to a point in time picked in the date-time field', async () => {
+    const r = await startServer({ incidents: 100 });
+    const page = await open(r);
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Back up now' }).click();
+    await page.getByRole('status').filter({ hasText: /Backup .* created\./ }).waitFor();
+    const id = (await page.locator('tr[data-backup-id]').first().getAttribute('data-backup-id'))!;
+    await page.getByRole('button', { name: 'Restore to a point in time…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText(`This restores backup ${id}`).waitFor();
+    await dialog.getByLabel('Type RESTORE to confirm:').fill('RESTORE');
+    await dialog.getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('status').filter({ hasText: /Restore finished/ }).waitFor({ timeout: 60_000 });
   });
 
   it('keeps the backup page from viewers', async () => {

@@ -51,6 +51,15 @@ export interface Backup {
   durationMs: number;
   appVersion: string;
   schemaVersion: number;
+  status: 'success' | 'warning';
+  verify: { at: string; ok: boolean } | null;
+  retention: { keep: boolean; reasons: string[] };
+}
+
+export interface FailedAttempt {
+  at: string;
+  actor: string;
+  error: string | null;
 }
 
 export interface Job {

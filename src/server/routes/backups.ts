@@ -9,6 +9,7 @@ import type { Job } from '../jobs.ts';
 import { HttpProblem } from '../problem.ts';
 import { liveDatabase } from '../live-database.ts';
 import { backupHealth } from '../health.ts';
+import { calendar, decorate } from '../backup-view.ts';
 import {
   backupList,
   backupSummary,
@@ -33,10 +34,16 @@ function accepted(res: Response, job: Job): void {
     .json({ jobId: job.id, status: job.status, statusUrl: `/api/v1/jobs/${job.id}`, eventsUrl: `/api/v1/jobs/${job.id}/events` });
 }
 
-/** One exclusive job at a time in this process (other processes are kept out by the repository lock). */
-function refuseWhileBusy(ctx: ServerContext): void {
+/**
+ * One exclusive job at a time in this process (other processes are kept out by the repository
+ * lock). A refusal is audited like any other failed call.
+ */
+function refuseWhileBusy(ctx: ServerContext, principal: Principal, action: string, target: string | null = null): void {
   const busy = ctx.jobs.running().find((j) => j.kind !== 'verify');
-  if (busy) throw new BackupError('BUSY', `a ${busy.kind} job (${busy.id}) started by ${busy.actor} is running`);
+  if (!busy) return;
+  const error = new BackupError('BUSY', `a ${busy.kind} job (${busy.id}) started by ${busy.actor} is running`);
+  ctx.audit.record({ userId: principal.user?.id ?? null, actor: principal.actor, action, target, result: 'failure', error: error.message, details: { code: 'BUSY' } });
+  throw error;
 }
 
 export function backupRoutes(api: Api, ctx: ServerContext): void {
@@ -52,14 +59,15 @@ export function backupRoutes(api: Api, ctx: ServerContext): void {
     query: listQuery,
     responses: { 200: { description: 'Backups', schema: backupList } },
     async handle({ query, principal, res }) {
-      const all = await ctx.backups.list(caller(principal));
+      const { items: all, failures } = decorate(ctx, await ctx.backups.list(caller(principal)));
       const items = all.filter(
         (b) =>
           (!query.class || b.class === query.class) &&
+          (!query.status || b.status === query.status) &&
           (!query.from || Date.parse(b.createdAt) >= Date.parse(query.from)) &&
           (!query.to || Date.parse(b.createdAt) <= Date.parse(query.to)),
       );
-      res.json({ total: items.length, items: items.slice(query.offset, query.offset + query.limit) });
+      res.json({ total: items.length, items: items.slice(query.offset, query.offset + query.limit), failures });
     },
   });
 
@@ -73,7 +81,7 @@ export function backupRoutes(api: Api, ctx: ServerContext): void {
     body: createBody,
     responses: accepted202,
     async handle({ body, principal, res }) {
-      refuseWhileBusy(ctx);
+      refuseWhileBusy(ctx, principal, 'backup.create');
       const job = await ctx.jobs.start('create', principal.actor, () =>
         ctx.backups.create({ actor: principal.actor, trigger: 'api', tag: body.tag ?? null }),
       );
@@ -101,6 +109,7 @@ export function backupRoutes(api: Api, ctx: ServerContext): void {
       const stored = series[series.length - 1]?.repositoryBytes ?? 0;
       ctx.audit.record({ userId: principal.user?.id ?? null, actor: principal.actor, action: 'backup.stats', target: null, result: 'success', error: null });
       res.json({
+        calendar: calendar(list, decorate(ctx, list).failures),
         backups: list.length,
         newest: list[0] ?? null,
         databaseBytes: list[0]?.databaseBytes ?? 0,
@@ -150,7 +159,7 @@ export function backupRoutes(api: Api, ctx: ServerContext): void {
     params: idParams,
     responses: { 200: { description: 'Deleted', schema: z.object({ id: z.string(), chunksRemoved: z.number(), bytesFreed: z.number() }) }, 404: { description: 'Unknown id' }, 409: { description: 'Pinned, or busy' } },
     async handle({ params, principal, res }) {
-      refuseWhileBusy(ctx);
+      refuseWhileBusy(ctx, principal, 'backup.delete', params.id);
       res.json(await ctx.backups.delete({ ...caller(principal), id: params.id }));
     },
   });
@@ -199,13 +208,13 @@ export function backupRoutes(api: Api, ctx: ServerContext): void {
     body: pruneBody,
     responses: { 200: { description: 'What was (or would be) removed and why', schema: z.record(z.string(), z.unknown()) } },
     async handle({ body, principal, res }) {
-      if (!body.dryRun) refuseWhileBusy(ctx);
+      if (!body.dryRun) refuseWhileBusy(ctx, principal, 'backup.prune');
       res.json(await ctx.backups.prune({ ...caller(principal), dryRun: body.dryRun, policy: ctx.settings.get().retention }));
     },
   });
 
   const restoreInPlace = async (principal: Principal, res: Response, target: { id?: string; at?: string }) => {
-    refuseWhileBusy(ctx);
+    refuseWhileBusy(ctx, principal, 'backup.restore-in-place', target.id ?? null);
     const job = await ctx.jobs.start('restore', principal.actor, (log) => ctx.backups.restoreInPlace({ ...caller(principal), ...target }, liveDatabase(ctx, log)));
     accepted(res, job);
   };

@@ -13,10 +13,13 @@ export interface BackupTableProps {
   onVerify(b: Backup): void;
   onPin(b: Backup): void;
   onDelete(b: Backup): void;
+  onDetails(b: Backup): void;
 }
 
+const MONTH_MS = 30 * 86_400_000;
+
 /** The backup list: sortable by any column, failed rows marked, pinned backups not deletable. */
-export function BackupTable({ backups, busy, onRestore, onVerify, onPin, onDelete }: BackupTableProps) {
+export function BackupTable({ backups, busy, onRestore, onVerify, onPin, onDelete, onDetails }: BackupTableProps) {
   const { t, i18n } = useTranslation();
   const [sorting, setSorting] = useState<SortingState>([{ id: 'createdAt', desc: true }]);
   const columns = useMemo(
@@ -31,11 +34,38 @@ export function BackupTable({ backups, busy, onRestore, onVerify, onPin, onDelet
       }),
       col.accessor('class', { header: () => t('backups.cols.class'), cell: (c) => <span className={`badge ${c.getValue()}`}>{c.getValue()}</span> }),
       col.accessor('trigger', { header: () => t('backups.cols.trigger'), cell: (c) => `${c.getValue()} / ${c.row.original.actor}` }),
+      col.accessor('status', {
+        header: () => t('backups.cols.status'),
+        cell: (c) => {
+          const r = c.row.original.retention;
+          return (
+            <>
+              <span className={c.getValue() === 'success' ? 'ok' : 'bad'}>{t(`status.${c.getValue()}`)}</span>
+              {!r.keep && (
+                <div className="goes" title={r.reasons.join(', ')}>
+                  ⌛ {t('backups.goesNext', { why: r.reasons.join(', ') })}
+                </div>
+              )}
+            </>
+          );
+        },
+      }),
       col.accessor('databaseBytes', { header: () => t('backups.cols.size'), cell: (c) => formatBytes(c.getValue()) }),
       col.accessor('newBytes', { header: () => t('backups.cols.added'), cell: (c) => formatBytes(c.getValue()) }),
       col.accessor('durationMs', { header: () => t('backups.cols.duration'), cell: (c) => `${(c.getValue() / 1000).toFixed(2)} s` }),
       col.accessor('integrity', { header: () => t('backups.cols.integrity'), cell: (c) => <span className={c.getValue() === 'ok' ? 'ok' : 'bad'}>{c.getValue()}</span> }),
+      col.accessor((b) => (b.verify ? b.verify.at : ''), {
+        id: 'verify',
+        header: () => t('backups.cols.verify'),
+        cell: (c) => {
+          const v = c.row.original.verify;
+          if (!v) return t('verifyState.none');
+          if (!v.ok) return <span className="bad">{t('verifyState.failed')}</span>;
+          return Date.now() - Date.parse(v.at) > MONTH_MS ? t('verifyState.old') : <span className="ok">{t('verifyState.ok')}</span>;
+        },
+      }),
       col.accessor('pinned', { header: () => t('backups.cols.pinned'), cell: (c) => (c.getValue() ? <span aria-label="pinned">🛡</span> : '') }),
+      col.accessor((b) => `${b.appVersion} / ${b.schemaVersion}`, { id: 'version', header: () => t('backups.cols.version') }),
       col.display({
         id: 'actions',
         header: () => t('backups.cols.actions'),
@@ -43,6 +73,9 @@ export function BackupTable({ backups, busy, onRestore, onVerify, onPin, onDelet
           const b = c.row.original;
           return (
             <span className="row-actions">
+              <button type="button" onClick={() => onDetails(b)}>
+                {t('backups.actions.details')}
+              </button>
               <button type="button" onClick={() => onRestore(b)} disabled={busy}>
                 {t('backups.actions.restore')}
               </button>
@@ -60,7 +93,7 @@ export function BackupTable({ backups, busy, onRestore, onVerify, onPin, onDelet
         },
       }),
     ],
-    [t, i18n.language, busy, onRestore, onVerify, onPin, onDelete],
+    [t, i18n.language, busy, onRestore, onVerify, onPin, onDelete, onDetails],
   );
   const table = useReactTable({ data: backups, columns, state: { sorting }, onSortingChange: setSorting, getCoreRowModel: getCoreRowModel(), getSortedRowModel: getSortedRowModel() });
   if (backups.length === 0) return <p>{t('backups.empty')}</p>;
@@ -85,7 +118,7 @@ export function BackupTable({ backups, busy, onRestore, onVerify, onPin, onDelet
       </thead>
       <tbody>
         {table.getRowModel().rows.map((r) => (
-          <tr key={r.id} data-backup-id={r.original.id} className={r.original.integrity === 'ok' ? '' : 'failed'}>
+          <tr key={r.id} data-backup-id={r.original.id} className={r.original.integrity !== 'ok' || r.original.status !== 'success' ? 'failed' : r.original.retention.keep ? '' : 'going'}>
             {r.getVisibleCells().map((c) => (
               <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>
             ))}

@@ -1,15 +1,19 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, followJob, formatBytes, type Backup, type Job } from '../api.ts';
+import { api, ApiError, followJob, formatBytes, type Backup, type FailedAttempt, type Job } from '../api.ts';
+import { DetailsDialog, PointInTimeDialog, PruneDialog } from '../components/Dialogs.tsx';
+import { CalendarStrip, StorageChart, type Stats } from '../components/Insight.tsx';
 import { HealthHeader, type Health } from '../components/HealthHeader.tsx';
 import { BackupTable } from '../components/BackupTable.tsx';
 import { TypedConfirm } from '../components/TypedConfirm.tsx';
 
-type Dialog = { kind: 'restore' | 'delete'; backup: Backup } | { kind: 'rollback' } | null;
+type Dialog = { kind: 'restore' | 'delete' | 'details'; backup: Backup } | { kind: 'rollback' | 'prune' | 'pitr' } | null;
 
 export function BackupsPage() {
   const { t } = useTranslation();
   const [backups, setBackups] = useState<Backup[]>([]);
+  const [failures, setFailures] = useState<FailedAttempt[]>([]);
+  const [stats, setStats] = useState<Stats | null>(null);
   const [health, setHealth] = useState<Health | null>(null);
   const [job, setJob] = useState<Job | null>(null);
   const [message, setMessage] = useState<{ text: string; error?: boolean } | null>(null);
@@ -19,9 +23,15 @@ export function BackupsPage() {
   const [cli, setCli] = useState('nexus backup create');
 
   const load = useCallback(async () => {
-    const [list, h] = await Promise.all([api<{ items: Backup[] }>('GET', '/api/v1/backups?limit=1000'), api<Health>('GET', '/api/v1/backups/health')]);
+    const [list, h, s] = await Promise.all([
+      api<{ items: Backup[]; failures: FailedAttempt[] }>('GET', '/api/v1/backups?limit=1000'),
+      api<Health>('GET', '/api/v1/backups/health'),
+      api<Stats>('GET', '/api/v1/backups/stats'),
+    ]);
     setBackups(list.items);
+    setFailures(list.failures);
     setHealth(h);
+    setStats(s);
   }, []);
   useEffect(() => void load(), [load]);
 
@@ -115,6 +125,12 @@ export function BackupsPage() {
               ))}
             </select>
           </label>
+          <button type="button" onClick={() => (setCli('nexus backup restore --at <time> --to <path>'), setDialog({ kind: 'pitr' }))} disabled={!!job || backups.length === 0}>
+            {t('pitr.open')}
+          </button>
+          <button type="button" onClick={() => (setCli('nexus backup prune --dry-run'), setDialog({ kind: 'prune' }))} disabled={!!job}>
+            {t('prune.open')}
+          </button>
           <code className="cli" title={t('backups.cli')}>
             $ {cli}
           </code>
@@ -161,7 +177,23 @@ export function BackupsPage() {
             setCli(`nexus backup delete ${b.id}`);
             setDialog({ kind: 'delete', backup: b });
           }}
+          onDetails={(b) => {
+            setCli(`nexus backup show ${b.id}`);
+            setDialog({ kind: 'details', backup: b });
+          }}
         />
+        {failures.length > 0 && (
+          <section aria-label={t('failures.title')} className="failures">
+            <h3>{t('failures.title')}</h3>
+            <ul>
+              {failures.map((f) => (
+                <li key={f.at} className="bad">
+                  <time dateTime={f.at}>{new Date(f.at).toLocaleString()}</time> · {f.actor} · {f.error}
+                </li>
+              ))}
+            </ul>
+          </section>
+        )}
       </section>
       {dialog?.kind === 'restore' && (
         <TypedConfirm
@@ -198,6 +230,24 @@ export function BackupsPage() {
             </p>
           )}
         </TypedConfirm>
+      )}
+      {dialog?.kind === 'details' && <DetailsDialog id={dialog.backup.id} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'prune' && (
+        <PruneDialog
+          onClose={() => setDialog(null)}
+          onPruned={(text) => {
+            setDialog(null);
+            setMessage({ text });
+            void load();
+          }}
+        />
+      )}
+      {dialog?.kind === 'pitr' && <PointInTimeDialog backups={backups} onCancel={() => setDialog(null)} onConfirm={(at) => void runRestore('/api/v1/restore', { at, confirm: 'RESTORE' })} />}
+      {stats && (
+        <section className="insight" aria-label={t('insight.storage')}>
+          <StorageChart series={stats.series} />
+          <CalendarStrip days={stats.calendar} />
+        </section>
       )}
       {dialog?.kind === 'rollback' && (
         <TypedConfirm
