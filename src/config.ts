@@ -6,6 +6,13 @@ import { z } from 'zod';
  * validated at start: a bad value stops the start with a message that names it. Defaults are
  * the embedded quick-start layout.
  */
+/** A yes/no setting: true/false, 1/0, yes/no, on/off; anything else is refused, not guessed. */
+const flag = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.toLowerCase();
+  return ['1', 'true', 'yes', 'on'].includes(s) ? true : ['0', 'false', 'no', 'off'].includes(s) ? false : v;
+}, z.boolean());
+
 const configSchema = z
   .object({
     databasePath: z.string().min(1).default('data/itsm_nexus.db'),
@@ -13,10 +20,10 @@ const configSchema = z
     port: z.coerce.number().int().min(1).max(65535).default(3000),
     host: z.string().min(1).default('127.0.0.1'),
     /** Behind a TLS-terminating proxy: mark cookies Secure and trust X-Forwarded-*. */
-    behindTls: z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes'].includes(v.toLowerCase()) : v), z.boolean()).default(false),
+    behindTls: flag.default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     /** Run the backup scheduler in this process. */
-    scheduler: z.preprocess((v) => (typeof v === 'string' ? !['0', 'false', 'no'].includes(v.toLowerCase()) : v), z.boolean()).default(true),
+    scheduler: flag.default(true),
   })
   .strict();
 

@@ -31,6 +31,8 @@ describe('configuration', () => {
   it('stops on a bad setting and names it', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/invalid setting port \(PORT\)/);
     expect(() => loadConfig({ NEXUS_LOG_LEVEL: 'loud' })).toThrow(/invalid setting logLevel \(NEXUS_LOG_LEVEL\)/);
+    expect(() => loadConfig({ NEXUS_SCHEDULER: 'of' })).toThrow(/invalid setting scheduler \(NEXUS_SCHEDULER\)/);
+    expect(loadConfig({ NEXUS_SCHEDULER: 'off', NEXUS_BEHIND_TLS: 'on' })).toMatchObject({ scheduler: false, behindTls: true });
     const file = path.join(tempDir(), 'nexus.json');
     fs.writeFileSync(file, JSON.stringify({ prot: 1 }));
     expect(() => loadConfig({ NEXUS_CONFIG: file })).toThrow(/invalid setting prot/);

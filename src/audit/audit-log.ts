@@ -76,11 +76,13 @@ export class AuditLog {
         args.push(q.action);
       }
     }
+    // Times are stored as UTC ISO strings: compare like with like, whatever offset was given.
+    const iso = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
     const filters: [string, string | undefined][] = [
       ['actor = ?', q.actor],
       ['result = ?', q.result],
-      ['ts >= ?', q.from],
-      ['ts <= ?', q.to],
+      ['ts >= ?', iso(q.from)],
+      ['ts <= ?', iso(q.to)],
     ];
     for (const [condition, value] of filters) {
       if (value === undefined) continue;

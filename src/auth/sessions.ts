@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 
 export interface Session {
   userId: number;
+  /** Checked against the user on every use: after a restore, an id may belong to someone else. */
+  username: string;
   csrfToken: string;
   createdAt: string;
   expiresAt: string;
@@ -34,31 +36,33 @@ export class SessionStore {
     this.db.exec(`CREATE TABLE IF NOT EXISTS sessions (
       id_hash    TEXT PRIMARY KEY,
       user_id    INTEGER NOT NULL,
+      username   TEXT NOT NULL,
       csrf_token TEXT NOT NULL,
       created_at TEXT NOT NULL,
       expires_at TEXT NOT NULL
     )`);
   }
 
-  create(userId: number): { id: string; session: Session } {
+  create(userId: number, username: string): { id: string; session: Session } {
     const id = crypto.randomBytes(32).toString('base64url');
     const now = Date.now();
     const session: Session = {
       userId,
+      username,
       csrfToken: crypto.randomBytes(24).toString('base64url'),
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + IDLE_MS).toISOString(),
     };
     this.db
-      .prepare('INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-      .run(hash(id), userId, session.csrfToken, session.createdAt, session.expiresAt);
+      .prepare('INSERT INTO sessions (id_hash, user_id, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(hash(id), userId, username, session.csrfToken, session.createdAt, session.expiresAt);
     return { id, session };
   }
 
   /** The live session for a cookie value, its idle timeout renewed; null when unknown or expired. */
   get(id: string): Session | null {
     const row = this.db
-      .prepare('SELECT user_id AS userId, csrf_token AS csrfToken, created_at AS createdAt, expires_at AS expiresAt FROM sessions WHERE id_hash = ?')
+      .prepare('SELECT user_id AS userId, username, csrf_token AS csrfToken, created_at AS createdAt, expires_at AS expiresAt FROM sessions WHERE id_hash = ?')
       .get(hash(id)) as Session | undefined;
     const now = Date.now();
     if (!row) return null;
@@ -73,10 +77,6 @@ export class SessionStore {
 
   destroy(id: string): void {
     this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(hash(id));
-  }
-
-  destroyForUser(userId: number): void {
-    this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
   }
 
   purgeExpired(): number {

@@ -87,8 +87,8 @@ export class Users {
   }
 
   /**
-   * Checks a password. Every failure counts towards the lock-out, and a locked account is
-   * refused with the same answer as a wrong password, so guessing learns nothing.
+   * Checks a password. Every failure counts towards the lock-out. The result says why it failed
+   * for the audit trail; callers answer the client the same way in both cases.
    */
   async authenticate(username: string, password: string): Promise<{ user: User } | { error: 'invalid' | 'locked' }> {
     const row = this.db()

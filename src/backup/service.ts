@@ -346,11 +346,19 @@ export class BackupService {
           const carried = live.snapshotState();
           live.close();
           say('database closed');
-          await fs.rm(aside, { force: true });
-          await fs.link(this.databasePath, aside);
-          for (const suffix of ['-wal', '-shm']) await fs.rm(`${this.databasePath}${suffix}`, { force: true });
-          await fs.rename(staged, this.databasePath);
-          await fsyncDir(dir);
+          try {
+            await fs.rm(aside, { force: true });
+            await fs.link(this.databasePath, aside);
+            for (const suffix of ['-wal', '-shm']) await fs.rm(`${this.databasePath}${suffix}`, { force: true });
+            await fs.rename(staged, this.databasePath);
+            await fsyncDir(dir);
+          } catch (err) {
+            // rename() is atomic: until it succeeds, the original is still in place.
+            live.reopen();
+            await fs.rm(aside, { force: true });
+            say(`swap failed (${(err as Error).message}); the original database is open again`);
+            throw translate(err, 'swap the database files');
+          }
           say('database file swapped');
           try {
             live.reopen();

@@ -28,7 +28,14 @@ export function buildApi(ctx: ServerContext, router: express.Router): Api {
 export function createApp(ctx: ServerContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(helmet());
+  // HSTS and upgrade-insecure-requests only behind TLS: over plain HTTP (a LAN address) they
+  // would make browsers refuse the console.
+  app.use(
+    helmet({
+      hsts: ctx.secureCookies,
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: ctx.secureCookies ? [] : null } },
+    }),
+  );
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', maintenance: ctx.maintenance.state() });
   });

@@ -33,7 +33,7 @@ export function identify(ctx: ServerContext, req: Request): Principal {
   const session = ctx.sessions.get(sid);
   if (!session) return ANONYMOUS;
   const user = ctx.users.get(session.userId);
-  if (!user || !user.active) return ANONYMOUS;
+  if (!user || !user.active || user.username !== session.username) return ANONYMOUS;
   return { user, via: 'session', scopes: null, csrfToken: session.csrfToken, actor: `user:${user.username}` };
 }
 

@@ -9,6 +9,12 @@ const CHECKS = [
   'SELECT count(*) AS n FROM incidents',
 ];
 
+interface CarriedState {
+  settings: BackupSettings;
+  credentials: { username: string; hash: string | null; active: number; failed: number; lockedUntil: string | null }[];
+  revoked: { hash: string; at: string }[];
+}
+
 /** The running server's side of an in-place restore (see BackupService.restoreInPlace). */
 export function liveDatabase(ctx: ServerContext, log: (message: string) => void): LiveDatabase {
   return {
@@ -22,10 +28,22 @@ export function liveDatabase(ctx: ServerContext, log: (message: string) => void)
       const [tables] = CHECKS.map((sql) => (ctx.db.conn.prepare(sql).get() as { n: number }).n);
       if (tables !== 5) throw new Error('application tables missing');
     },
-    snapshotState: () => ctx.settings.get(),
+    snapshotState: (): CarriedState => ({
+      settings: ctx.settings.get(),
+      credentials: ctx.db.conn.prepare('SELECT username, password_hash AS hash, active, failed_logins AS failed, locked_until AS lockedUntil FROM users').all() as CarriedState['credentials'],
+      revoked: ctx.db.conn.prepare('SELECT token_hash AS hash, revoked_at AS at FROM api_tokens WHERE revoked_at IS NOT NULL').all() as CarriedState['revoked'],
+    }),
     restoreState(state, journal) {
-      // Settings are the operator's current intent, not data to roll back.
-      ctx.settings.set(state as BackupSettings, 'system:restore');
+      const carried = state as CarriedState;
+      // Settings and credentials are the operator's current intent, not data to roll back: a
+      // restore must not bring back an old password, a disabled account or a revoked token.
+      ctx.settings.set(carried.settings, 'system:restore');
+      const setUser = ctx.db.conn.prepare('UPDATE users SET password_hash = ?, active = ?, failed_logins = ?, locked_until = ? WHERE username = ?');
+      const revoke = ctx.db.conn.prepare('UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL');
+      ctx.db.conn.transaction(() => {
+        for (const u of carried.credentials) setUser.run(u.hash, u.active, u.failed, u.lockedUntil, u.username);
+        for (const t of carried.revoked) revoke.run(t.at, t.hash);
+      })();
       const exists = ctx.db.conn.prepare('SELECT 1 FROM audit_logs WHERE ts = ? AND action = ? AND actor = ?');
       let imported = 0;
       for (const r of journal) {
@@ -33,7 +51,7 @@ export function liveDatabase(ctx: ServerContext, log: (message: string) => void)
         ctx.audit.record({ ts: r.ts, userId: null, actor: r.actor, action: r.action, target: r.target, result: r.result, error: r.error, details: { ...r.details, journalSeq: r.seq }, journaled: true });
         imported++;
       }
-      log(`settings kept; ${imported} audit record(s) newer than the backup re-imported from the repository journal`);
+      log(`settings and credentials kept; ${imported} audit record(s) newer than the backup re-imported from the repository journal`);
     },
     log,
   };

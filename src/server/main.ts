@@ -10,7 +10,7 @@ function logger(level: string, dataDir: string): pino.Logger {
     pino.transport({
       targets: [
         { target: 'pino/file', options: { destination: 1 }, level },
-        { target: 'pino-roll', options: { file: path.join(dataDir, 'logs', 'app'), extension: '.log', frequency: 'daily', size: '50m', mkdir: true, limit: { count: 30 } }, level },
+        { target: 'pino-roll', options: { file: path.join(dataDir, 'logs', 'app'), extension: '.log', frequency: 'daily', size: '50m', mkdir: true, limit: { count: 30, removeOtherLogFiles: true } }, level },
       ],
     }),
   );

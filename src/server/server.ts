@@ -65,6 +65,8 @@ export async function createServer(
     const newest = await backups.list({ actor: 'scheduler' }).then((l) => l[0]?.createdAt ?? null, () => null);
     void scheduler.catchUp(newest);
   }
+  const purge = setInterval(() => ctx.sessions.purgeExpired(), 3600_000);
+  purge.unref();
   const app = createApp(ctx);
   if (config.behindTls) app.set('trust proxy', 1);
   return {
@@ -72,6 +74,7 @@ export async function createServer(
     ctx,
     firstAdmin,
     close() {
+      clearInterval(purge);
       ctx.scheduler?.stop();
       ctx.sessions.close();
       db.close();

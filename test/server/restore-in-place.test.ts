@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { signIn, startServer, waitForJob, type Session } from '../helpers/server.ts';
+import { ADMIN_PASSWORD, signIn, startServer, waitForJob, type Session } from '../helpers/server.ts';
 
 async function backupNow(s: Session): Promise<string> {
   const res = await s.post('/api/v1/backups', {});
@@ -15,8 +15,12 @@ describe('in-place restore on the running server', () => {
     const r = await startServer({ incidents: 3000 });
     const s = await signIn(r);
     const original = (await s.get('/api/v1/incidents/1')).body.title as string;
+    const { token } = r.server.ctx.users.createToken('admin', 'monitoring');
     const id = await backupNow(s);
     expect((await s.patch('/api/v1/incidents/1', { title: 'changed after the backup' })).status).toBe(200);
+    // Security changes after the backup must survive the restore of the database.
+    r.server.ctx.users.revokeToken(1);
+    await r.server.ctx.users.setPassword('admin', 'a-new-admin-password');
 
     // A client that keeps reading the incident while the restore runs.
     const seen: { status: number; title?: string; retryAfter?: string }[] = [];
@@ -58,6 +62,9 @@ describe('in-place restore on the running server', () => {
     const audit = r.server.ctx.audit.query({ action: 'backup.*', limit: 100, offset: 0 }).rows.map((a) => `${a.action} ${a.result}`);
     expect(audit).toEqual(expect.arrayContaining(['backup.restore-in-place success', 'backup.create success']));
     expect(fs.existsSync(`${r.server.ctx.db.file}.before-restore`)).toBe(false);
+    expect((await r.api().get('/api/v1/backups').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+    expect((await r.api().post('/api/v1/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD })).status).toBe(401);
+    expect((await r.api().post('/api/v1/auth/login').send({ username: 'admin', password: 'a-new-admin-password' })).status).toBe(200);
 
     const rollback = await s.post('/api/v1/restore/rollback', { confirm: 'ROLLBACK' });
     expect(rollback.status).toBe(202);

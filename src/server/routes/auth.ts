@@ -39,10 +39,10 @@ export function authRoutes(api: Api, router: Router, ctx: ServerContext): void {
       const result = await ctx.users.authenticate(body.username, body.password);
       if ('error' in result) {
         ctx.audit.record({ userId: null, actor: `anonymous@${req.ip}`, action: 'auth.login', target: body.username, result: 'failure', error: result.error });
-        const detail = result.error === 'locked' ? 'The account is locked after repeated failures; try again later.' : 'Wrong username or password.';
-        throw new HttpProblem(401, 'login-failed', 'Sign-in failed', detail);
+        // One answer for every failure, so that guessing learns nothing about which accounts exist.
+        throw new HttpProblem(401, 'login-failed', 'Sign-in failed', 'Wrong username or password, or the account is locked for 15 minutes after repeated failures.');
       }
-      const { id, session } = ctx.sessions.create(result.user.id);
+      const { id, session } = ctx.sessions.create(result.user.id, result.user.username);
       setSessionCookie(ctx, res, id);
       ctx.audit.record({ userId: result.user.id, actor: `user:${result.user.username}`, action: 'auth.login', target: body.username, result: 'success', error: null });
       res.json(me(result.user, session.csrfToken));
