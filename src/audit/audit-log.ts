@@ -1,4 +1,5 @@
 import type { AppDatabase } from '../db/app-database.ts';
+import type { JournalRecord } from '../repository/journal.ts';
 
 export interface AuditEntry {
   userId: number | null;
@@ -46,13 +47,15 @@ export class AuditLog {
     private readonly journal?: (entry: AuditEntry) => Promise<void>,
   ) {}
 
-  record(entry: AuditEntry): void {
+  record(input: AuditEntry): void {
+    // One timestamp for both trails, so that importJournal() recognises the record later.
+    const entry = { ...input, ts: input.ts ?? new Date().toISOString() };
     if (this.journal && !entry.journaled && entry.action.startsWith('backup.')) void this.journal(entry);
     if (!this.db.isOpen) return; // during the swap of an in-place restore; re-imported from the journal
     this.db.conn
       .prepare('INSERT INTO audit_logs (ts, user_id, actor, action, target, result, error, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(
-        entry.ts ?? new Date().toISOString(),
+        entry.ts,
         entry.userId,
         entry.actor,
         entry.action,
@@ -61,6 +64,23 @@ export class AuditLog {
         entry.error,
         entry.details ? JSON.stringify(entry.details) : null,
       );
+  }
+
+  /**
+   * Adds the journal's records that the audit log lacks: operations of the CLI (which writes
+   * only the journal), and those a restore rolled back. Returns how many were added.
+   */
+  importJournal(records: readonly JournalRecord[], userIdOf: (actor: string) => number | null): number {
+    const exists = this.db.conn.prepare('SELECT 1 FROM audit_logs WHERE ts = ? AND action = ? AND actor = ?');
+    let imported = 0;
+    this.db.conn.transaction(() => {
+      for (const r of records) {
+        if (exists.get(r.ts, r.action, r.actor)) continue;
+        this.record({ ts: r.ts, userId: userIdOf(r.actor), actor: r.actor, action: r.action, target: r.target, result: r.result, error: r.error, details: { ...r.details, journalSeq: r.seq }, journaled: true });
+        imported++;
+      }
+    })();
+    return imported;
   }
 
   /** `action` may end in `*` for a prefix match (`backup.*`). Newest first. */

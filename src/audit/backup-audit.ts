@@ -3,7 +3,7 @@ import type { BackupService } from '../backup/service.ts';
 import type { AuditLog } from './audit-log.ts';
 
 /** The user behind an actor string: "user:alice", "token:12:alice"; null for "scheduler", "os:…". */
-function userIdOf(users: Users, actor: string): number | null {
+export function userIdOf(users: Users, actor: string): number | null {
   const name = /^user:(.+)$/.exec(actor)?.[1] ?? /^token:\d+:(.+)$/.exec(actor)?.[1];
   return name ? (users.find(name)?.id ?? null) : null;
 }
@@ -14,9 +14,9 @@ function userIdOf(users: Users, actor: string): number | null {
  */
 export function auditBackupEvents(backups: BackupService, audit: AuditLog, users: Users): void {
   backups.events.on('succeeded', (e) => {
-    audit.record({ userId: userIdOf(users, e.actor), actor: e.actor, action: `backup.${e.operation}`, target: e.target, result: 'success', error: null, details: { ...e.details, durationMs: e.durationMs }, journaled: true });
+    audit.record({ ts: e.ts, userId: userIdOf(users, e.actor), actor: e.actor, action: `backup.${e.operation}`, target: e.target, result: 'success', error: null, details: { ...e.details, durationMs: e.durationMs }, journaled: true });
   });
   backups.events.on('failed', (e) => {
-    audit.record({ userId: userIdOf(users, e.actor), actor: e.actor, action: `backup.${e.operation}`, target: e.target, result: 'failure', error: e.error, details: { code: e.code, durationMs: e.durationMs }, journaled: true });
+    audit.record({ ts: e.ts, userId: userIdOf(users, e.actor), actor: e.actor, action: `backup.${e.operation}`, target: e.target, result: 'failure', error: e.error, details: { code: e.code, durationMs: e.durationMs }, journaled: true });
   });
 }

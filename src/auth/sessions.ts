@@ -16,6 +16,11 @@ export interface Session {
 const IDLE_MS = 8 * 3600_000;
 const ABSOLUTE_MS = 24 * 3600_000;
 
+/** Sessions live beside the application database, in the data directory. */
+export function sessionsFileFor(databasePath: string): string {
+  return path.join(path.dirname(path.resolve(databasePath)), 'sessions.db');
+}
+
 function hash(id: string): string {
   return crypto.createHash('sha256').update(id).digest('hex');
 }
@@ -77,6 +82,11 @@ export class SessionStore {
 
   destroy(id: string): void {
     this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(hash(id));
+  }
+
+  /** Ends every session of a user (after a password change). */
+  destroyForUsername(username: string): number {
+    return this.db.prepare('DELETE FROM sessions WHERE username = ?').run(username).changes;
   }
 
   purgeExpired(): number {

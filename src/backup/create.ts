@@ -27,7 +27,7 @@ export async function takeBackup(
   const createdAt = new Date();
   const snapshot = await openSnapshot(databasePath, repo.config.chunkSize, options.check);
   const dbTotal = snapshot.meta.pageSize * snapshot.meta.pageCount;
-  const codec = codecFor(repo.config.codec, dbTotal);
+  const codec = codecFor(options.codec ?? repo.config.codec, dbTotal);
   try {
     return await storeSnapshot(snapshot, codec, repo, databasePath, options, progress, started, createdAt);
   } catch (err) {
@@ -108,7 +108,7 @@ async function storeSnapshot(
       chunks: ctx.seen.size,
       newChunks: ctx.newChunks,
       durationMs: Math.round(performance.now() - started),
-      codec: repo.config.codec,
+      codec: options.codec ?? repo.config.codec,
     },
     wal: null,
   };

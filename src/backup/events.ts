@@ -14,9 +14,10 @@ export interface ProgressEvent {
 export interface BackupEvents {
   started: [{ operation: Operation; target: string | null; actor: string }];
   progress: [ProgressEvent];
-  succeeded: [{ operation: Operation; target: string | null; actor: string; durationMs: number; details: Record<string, unknown> }];
+  /** `ts` is the time of the journal record, so that other audit trails can match it. */
+  succeeded: [{ ts: string; operation: Operation; target: string | null; actor: string; durationMs: number; details: Record<string, unknown> }];
   warning: [{ operation: Operation; message: string }];
-  failed: [{ operation: Operation; target: string | null; actor: string; durationMs: number; error: string; code: string }];
+  failed: [{ ts: string; operation: Operation; target: string | null; actor: string; durationMs: number; error: string; code: string }];
 }
 
 /** Typed events of the engine; notifications, audit, metrics and live progress subscribe to them. */

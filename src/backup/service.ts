@@ -135,7 +135,7 @@ export class BackupService {
     for (const stale of held.recovered) {
       const message = `removed a stale lock: ${stale.operation} by ${stale.user} (pid ${stale.pid} on ${stale.host}) since ${stale.since}`;
       this.events.emit('warning', { operation, message });
-      await this.journal('lock-recovered', { actor: 'system' }, null, 'success', null, { during: operation, stale }).catch(() => undefined);
+      await this.journal(new Date().toISOString(), 'lock-recovered', { actor: 'system' }, null, 'success', null, { during: operation, stale }).catch(() => undefined);
     }
     try {
       return await fn();
@@ -163,23 +163,26 @@ export class BackupService {
     try {
       const { result, target: finalTarget, details } = await work();
       const durationMs = Math.round(performance.now() - started);
+      const ts = new Date().toISOString();
       // The work is done and stays done: a journal that cannot be written (a read-only copy of
       // the repository) is reported as a warning, never as a failure of the operation.
-      await this.journal(operation, caller, finalTarget ?? target, 'success', null, { ...details, durationMs }).catch((err: Error) =>
+      await this.journal(ts, operation, caller, finalTarget ?? target, 'success', null, { ...details, durationMs }).catch((err: Error) =>
         this.events.emit('warning', { operation, message: `not recorded in the audit journal: ${err.message}` }),
       );
-      this.events.emit('succeeded', { operation, target: finalTarget ?? target, actor: caller.actor, durationMs, details });
+      this.events.emit('succeeded', { ts, operation, target: finalTarget ?? target, actor: caller.actor, durationMs, details });
       return result;
     } catch (err) {
       const error = translate(err, operation);
       const durationMs = Math.round(performance.now() - started);
-      await this.journal(operation, caller, target, 'failure', error.message, { code: error.code, durationMs }).catch(() => undefined);
-      this.events.emit('failed', { operation, target, actor: caller.actor, durationMs, error: error.message, code: error.code });
+      const ts = new Date().toISOString();
+      await this.journal(ts, operation, caller, target, 'failure', error.message, { code: error.code, durationMs }).catch(() => undefined);
+      this.events.emit('failed', { ts, operation, target, actor: caller.actor, durationMs, error: error.message, code: error.code });
       throw error;
     }
   }
 
   private async journal(
+    ts: string,
     operation: Operation,
     caller: Caller,
     target: string | null,
@@ -193,7 +196,7 @@ export class BackupService {
     } catch {
       return;
     }
-    await repo.journal.append({ ts: new Date().toISOString(), actor: caller.actor, action: `backup.${operation}`, target, result, error, details });
+    await repo.journal.append({ ts, actor: caller.actor, action: `backup.${operation}`, target, result, error, details });
   }
 
   /** Takes a consistent snapshot of the live database (and the data files) and commits it as a new backup. */
@@ -232,9 +235,9 @@ export class BackupService {
    * Appends a record to the repository's audit journal for something the engine did not do
    * itself: a refused request, a settings change. (The engine journals its own operations.)
    */
-  async appendJournal(entry: Omit<JournalInput, 'ts'>): Promise<void> {
+  async appendJournal(entry: JournalInput): Promise<void> {
     const repo = await this.openRepository();
-    await repo.journal.append({ ts: new Date().toISOString(), ...entry });
+    await repo.journal.append(entry);
   }
 
   /** Creates the repository (0700) unless it exists; a server does this at start. */
@@ -391,8 +394,13 @@ export class BackupService {
 
   /** Journal records newer than a time (re-imported into the audit log after a restore). */
   private async journalSince(ts: string): Promise<JournalRecord[]> {
+    return (await this.journalRecords()).filter((r) => r.ts > ts);
+  }
+
+  /** Every record of the repository's audit journal, oldest first. */
+  async journalRecords(): Promise<JournalRecord[]> {
     const repo = await this.openRepository();
-    return (await repo.journal.read()).filter((r) => r.ts > ts);
+    return repo.journal.read();
   }
 
   /**

@@ -18,23 +18,26 @@ export const backupSettingsSchema = z
   .object({
     schedule: z.object({
       timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Tokyo or UTC'),
-      hourly: z.object({ enabled: z.boolean(), minute: z.number().int().min(0).max(59) }),
-      daily: z.object({ enabled: z.boolean(), time }),
+      hourly: z.object({ enabled: z.boolean(), minute: z.number().int().min(0).max(59) }).strict(),
+      daily: z.object({ enabled: z.boolean(), time }).strict(),
       /** Day of the week, 0 = Sunday. */
-      weekly: z.object({ enabled: z.boolean(), day: z.number().int().min(0).max(6), time }),
+      weekly: z.object({ enabled: z.boolean(), day: z.number().int().min(0).max(6), time }).strict(),
       /** Day of the month, 1-28 so that every month has it. */
-      monthly: z.object({ enabled: z.boolean(), day: z.number().int().min(1).max(28), time }),
-      verify: z.object({ enabled: z.boolean(), day: z.number().int().min(0).max(6), time, readData: z.boolean() }),
-    }),
+      monthly: z.object({ enabled: z.boolean(), day: z.number().int().min(1).max(28), time }).strict(),
+      verify: z.object({ enabled: z.boolean(), day: z.number().int().min(0).max(6), time, readData: z.boolean() }).strict(),
+    }).strict(),
     retention: retentionPolicySchema,
     compression: z.enum(['brotli', 'deflate', 'none']),
-    alerts: z.object({
-      /** RPO: a successful backup must be younger than this. */
-      rpoHours: z.number().min(0.25).max(24 * 31),
-      diskWarningPercent: z.number().int().min(1).max(99),
-      diskCriticalPercent: z.number().int().min(1).max(100),
-    }),
+    alerts: z
+      .object({
+        /** RPO: a successful backup must be younger than this. */
+        rpoHours: z.number().min(0.25).max(24 * 31),
+        diskWarningPercent: z.number().int().min(1).max(99),
+        diskCriticalPercent: z.number().int().min(1).max(100),
+      })
+      .strict(),
   })
+  .strict()
   .refine((s) => s.alerts.diskCriticalPercent > s.alerts.diskWarningPercent, {
     message: 'must be above diskWarningPercent',
     path: ['alerts', 'diskCriticalPercent'],

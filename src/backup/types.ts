@@ -1,3 +1,4 @@
+import type { CodecName } from '../repository/codec.ts';
 import type { BackupClass, Trigger } from '../repository/manifest.ts';
 import type { RetentionDecision } from './retention.ts';
 
@@ -10,6 +11,8 @@ export interface CreateOptions extends Caller {
   trigger: Trigger;
   class?: BackupClass;
   tag?: string | null;
+  /** Compression for the chunks this backup adds (default: the repository's); recorded per chunk. */
+  codec?: CodecName;
 }
 
 /** One line of the backup list; the `backups` catalog table holds the same. */

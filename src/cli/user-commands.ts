@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import readline from 'node:readline/promises';
 import type { Command } from 'commander';
 import { ROLES, TOKEN_SCOPES, type Role, type TokenScope } from '../auth/roles.ts';
+import { SessionStore, sessionsFileFor } from '../auth/sessions.ts';
 import { UserError, Users } from '../auth/users.ts';
 import { openAppDatabase } from '../db/connection.ts';
 import { table } from './format.ts';
@@ -62,7 +63,10 @@ export function userCommands(program: Command, io: CliIo): void {
     .action(async (username: string) => {
       const password = await readPassword(io, `New password for ${username}: `);
       await withUsers((u) => u.setPassword(username, password));
-      out(`password of ${username} changed`);
+      const sessions = new SessionStore(sessionsFileFor(program.opts<{ db: string }>().db));
+      const ended = sessions.destroyForUsername(username);
+      sessions.close();
+      out(`password of ${username} changed${ended ? `; ${ended} session(s) signed out` : ''}`);
     });
 
   user

@@ -28,8 +28,6 @@ export interface SchedulerOptions {
   log: Logger;
   /** Replaces the patterns from the settings (tests use second-level schedules). */
   patterns?: Partial<Record<Scheduled | 'verify', string>>;
-  /** Runs a backup of a class, then prunes; the server passes its job runner so runs show as jobs. */
-  run?: (cls: Scheduled) => Promise<void>;
 }
 
 /**
@@ -100,16 +98,20 @@ export class Scheduler {
       return;
     }
     this.running = true;
+    const settings = this.opts.settings.get();
     try {
-      if (this.opts.run) await this.opts.run(cls);
-      else {
-        await this.opts.backups.create({ actor: 'scheduler', trigger: 'schedule', class: cls });
-        await this.opts.backups.prune({ actor: 'scheduler', policy: this.opts.settings.get().retention });
-      }
+      await this.opts.backups.create({ actor: 'scheduler', trigger: 'schedule', class: cls, codec: settings.compression });
       this.lastRun = { cls, at: new Date().toISOString(), ok: true };
     } catch (err) {
       this.lastRun = { cls, at: new Date().toISOString(), ok: false, error: (err as Error).message };
       this.opts.log.error({ class: cls, err: (err as Error).message }, 'scheduled backup failed');
+      this.running = false;
+      return;
+    }
+    try {
+      await this.opts.backups.prune({ actor: 'scheduler', policy: settings.retention });
+    } catch (err) {
+      this.opts.log.error({ class: cls, err: (err as Error).message }, 'prune after the scheduled backup failed (the backup itself succeeded)');
     } finally {
       this.running = false;
     }

@@ -1,3 +1,4 @@
+import type { AuditRow } from '../audit/audit-log.ts';
 import { applyRetention } from '../backup/retention.ts';
 import type { BackupSummary } from '../backup/types.ts';
 import type { ServerContext } from './context.ts';
@@ -36,10 +37,14 @@ export function decorate(ctx: ServerContext, backups: BackupSummary[]): { items:
   const since = new Date(Date.now() - 31 * 86_400_000).toISOString();
   const failures = ctx.audit
     .query({ action: 'backup.create', result: 'failure', from: since, limit: 1000, offset: 0 })
-    // Refused requests (401/403/400, busy) are not failed backups.
-    .rows.filter((r) => !/^4\d\d /.test(r.error ?? '') && r.details?.code !== 'BUSY')
+    .rows.filter(isBackupAttempt)
     .map((r) => ({ at: r.ts, actor: r.actor, error: r.error }));
   return { items, failures };
+}
+
+/** A backup.create audit record of a real attempt: refused requests (401/403/400, busy) are not. */
+export function isBackupAttempt(r: AuditRow): boolean {
+  return !/^4\d\d /.test(r.error ?? '') && r.details?.code !== 'BUSY';
 }
 
 /** One cell per day of the last `days` days: backups made and attempts that failed. */

@@ -44,6 +44,7 @@ export async function backupHealth(ctx: ServerContext, actor: string) {
       { name: 'repository-mode-0700', ok: stat ? (stat.mode & 0o777) === 0o700 : false },
       { name: 'space-for-next-backup', ok: free === null || free > (newest?.databaseBytes ?? databaseBytes) },
       { name: 'disk-below-warning', ok: usedPercent === null || usedPercent < settings.alerts.diskWarningPercent },
+      { name: 'disk-below-critical', ok: usedPercent === null || usedPercent < settings.alerts.diskCriticalPercent },
       { name: 'scheduler-running', ok: ctx.scheduler?.isRunning ?? false },
     ],
   };

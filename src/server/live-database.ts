@@ -1,5 +1,6 @@
 import type { LiveDatabase } from '../backup/service.ts';
 import type { BackupSettings } from '../backup/settings.ts';
+import { userIdOf } from '../audit/backup-audit.ts';
 import type { ServerContext } from './context.ts';
 
 /** Verification after a swap: the schema is there and the data answers. */
@@ -44,13 +45,7 @@ export function liveDatabase(ctx: ServerContext, log: (message: string) => void)
         for (const u of carried.credentials) setUser.run(u.hash, u.active, u.failed, u.lockedUntil, u.username);
         for (const t of carried.revoked) revoke.run(t.at, t.hash);
       })();
-      const exists = ctx.db.conn.prepare('SELECT 1 FROM audit_logs WHERE ts = ? AND action = ? AND actor = ?');
-      let imported = 0;
-      for (const r of journal) {
-        if (exists.get(r.ts, r.action, r.actor)) continue;
-        ctx.audit.record({ ts: r.ts, userId: null, actor: r.actor, action: r.action, target: r.target, result: r.result, error: r.error, details: { ...r.details, journalSeq: r.seq }, journaled: true });
-        imported++;
-      }
+      const imported = ctx.audit.importJournal(journal, (actor) => userIdOf(ctx.users, actor));
       log(`settings and credentials kept; ${imported} audit record(s) newer than the backup re-imported from the repository journal`);
     },
     log,

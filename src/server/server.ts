@@ -1,8 +1,7 @@
-import path from 'node:path';
 import type { Logger } from 'pino';
-import { auditBackupEvents } from '../audit/backup-audit.ts';
+import { auditBackupEvents, userIdOf } from '../audit/backup-audit.ts';
 import { AuditLog } from '../audit/audit-log.ts';
-import { SessionStore } from '../auth/sessions.ts';
+import { SessionStore, sessionsFileFor } from '../auth/sessions.ts';
 import { Users } from '../auth/users.ts';
 import { BackupService } from '../backup/service.ts';
 import { BackupSettingsStore } from '../backup/settings.ts';
@@ -36,7 +35,7 @@ export async function createServer(
   const backups = new BackupService({ databasePath: config.databasePath, repositoryPath: config.repositoryPath });
   const audit = new AuditLog(db, (e) =>
     backups
-      .appendJournal({ actor: e.actor, action: e.action, target: e.target, result: e.result, error: e.error, details: e.details })
+      .appendJournal({ ts: e.ts!, actor: e.actor, action: e.action, target: e.target, result: e.result, error: e.error, details: e.details })
       .catch((err: Error) => log.error({ action: e.action, err: err.message }, 'audit record not written to the repository journal')),
   );
   auditBackupEvents(backups, audit, users);
@@ -45,7 +44,7 @@ export async function createServer(
   const ctx: ServerContext = {
     db,
     users,
-    sessions: new SessionStore(path.join(path.dirname(path.resolve(config.databasePath)), 'sessions.db')),
+    sessions: new SessionStore(sessionsFileFor(config.databasePath)),
     backups,
     jobs: new Jobs(backups),
     audit,
@@ -56,6 +55,10 @@ export async function createServer(
     secureCookies: config.behindTls,
   };
   await backups.initRepository();
+  // What the CLI did while the server was down is in the repository's journal only.
+  const journal = await backups.journalRecords();
+  const imported = audit.importJournal(journal, (actor) => userIdOf(users, actor));
+  if (imported > 0) log.info({ imported }, 'audit records imported from the repository journal');
   // The catalog is a projection of the repository: rebuild it at start.
   await backups.refreshCatalog().catch((err: Error) => log.warn({ reason: err.message }, 'backup catalog not refreshed'));
   if (config.scheduler) {

@@ -27,3 +27,25 @@ describe('first start on an empty data directory', () => {
     again.close();
   });
 });
+
+describe('audit trail across the CLI and restarts', () => {
+  it('imports what the CLI recorded in the journal, once, and never duplicates the server’s own records', async () => {
+    const root = tempDir();
+    const config = loadConfig({ NEXUS_DB: path.join(root, 'data', 'itsm_nexus.db'), NEXUS_BACKUP_DIR: path.join(root, 'backups'), NEXUS_SCHEDULER: 'false' });
+    const first = await createServer(config, pino({ level: 'silent' }), { adminPassword: 'admin-password-for-tests' });
+    await first.ctx.backups.create({ actor: 'user:admin', trigger: 'api' });
+    first.close();
+    // While the server is down, an operator uses the CLI.
+    const { BackupService } = await import('../../src/backup/service.ts');
+    const cli = new BackupService({ databasePath: config.databasePath, repositoryPath: config.repositoryPath });
+    await cli.create({ actor: 'os:operator@host', trigger: 'cli' });
+    const count = (s: Awaited<ReturnType<typeof createServer>>) =>
+      s.ctx.audit.query({ action: 'backup.create', limit: 100, offset: 0 }).rows.map((r) => r.actor).sort();
+    const second = await createServer(config, pino({ level: 'silent' }));
+    expect(count(second)).toEqual(['os:operator@host', 'user:admin']);
+    second.close();
+    const third = await createServer(config, pino({ level: 'silent' }));
+    expect(count(third)).toEqual(['os:operator@host', 'user:admin']);
+    third.close();
+  });
+});

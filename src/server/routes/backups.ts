@@ -9,7 +9,7 @@ import type { Job } from '../jobs.ts';
 import { HttpProblem } from '../problem.ts';
 import { liveDatabase } from '../live-database.ts';
 import { backupHealth } from '../health.ts';
-import { calendar, decorate } from '../backup-view.ts';
+import { calendar, decorate, isBackupAttempt } from '../backup-view.ts';
 import {
   backupList,
   backupSummary,
@@ -83,7 +83,7 @@ export function backupRoutes(api: Api, ctx: ServerContext): void {
     async handle({ body, principal, res }) {
       refuseWhileBusy(ctx, principal, 'backup.create');
       const job = await ctx.jobs.start('create', principal.actor, () =>
-        ctx.backups.create({ actor: principal.actor, trigger: 'api', tag: body.tag ?? null }),
+        ctx.backups.create({ actor: principal.actor, trigger: 'api', tag: body.tag ?? null, codec: ctx.settings.get().compression }),
       );
       accepted(res, job);
     },
@@ -99,7 +99,7 @@ export function backupRoutes(api: Api, ctx: ServerContext): void {
     responses: { 200: { description: 'Statistics', schema: z.record(z.string(), z.unknown()) } },
     async handle({ principal, res }) {
       const list = await ctx.backups.list(caller(principal));
-      const creates = ctx.audit.query({ action: 'backup.create', limit: 10_000, offset: 0 }).rows;
+      const creates = ctx.audit.query({ action: 'backup.create', limit: 10_000, offset: 0 }).rows.filter(isBackupAttempt);
       const series = [...list].reverse().reduce<{ at: string; databaseBytes: number; repositoryBytes: number }[]>((acc, b) => {
         const previous = acc[acc.length - 1]?.repositoryBytes ?? 0;
         acc.push({ at: b.createdAt, databaseBytes: b.databaseBytes, repositoryBytes: previous + b.newBytes });
