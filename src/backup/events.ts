@@ -17,7 +17,7 @@ export interface BackupEvents {
   /** `ts` is the time of the journal record, so that other audit trails can match it. */
   succeeded: [{ ts: string; operation: Operation; target: string | null; actor: string; durationMs: number; details: Record<string, unknown> }];
   warning: [{ operation: Operation; message: string }];
-  failed: [{ ts: string; operation: Operation; target: string | null; actor: string; durationMs: number; error: string; code: string }];
+  failed: [{ ts: string; operation: Operation; target: string | null; actor: string; durationMs: number; error: string; code: string; cause: Error }];
 }
 
 /** Typed events of the engine; notifications, audit, metrics and live progress subscribe to them. */

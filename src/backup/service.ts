@@ -176,7 +176,7 @@ export class BackupService {
       const durationMs = Math.round(performance.now() - started);
       const ts = new Date().toISOString();
       await this.journal(ts, operation, caller, target, 'failure', error.message, { code: error.code, durationMs }).catch(() => undefined);
-      this.events.emit('failed', { ts, operation, target, actor: caller.actor, durationMs, error: error.message, code: error.code });
+      this.events.emit('failed', { ts, operation, target, actor: caller.actor, durationMs, error: error.message, code: error.code, cause: error });
       throw error;
     }
   }

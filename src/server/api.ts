@@ -2,7 +2,8 @@ import type { NextFunction, Request, RequestHandler, Response, Router } from 'ex
 import { z } from 'zod';
 import type { Permission } from '../auth/roles.ts';
 import { authorize, identifySafely, type Principal } from './auth.ts';
-import { HttpProblem, problemSchema } from './problem.ts';
+import { isRecorded } from '../audit/recorded.ts';
+import { HttpProblem, problemFromError, problemSchema } from './problem.ts';
 import type { ServerContext } from './context.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -59,17 +60,18 @@ export class Api {
           const body = spec.body ? spec.body.parse(req.body ?? {}) : undefined;
           await spec.handle({ params, query, body, principal, req, res });
         } catch (err) {
-          // Refusals by authorize() and the engine's own failures are audited where they happen;
-          // requests rejected here for their shape are audited too.
-          if (spec.auditAction && err instanceof z.ZodError) {
+          // Every failed call of an audited route is recorded once: refusals by authorize() and
+          // the engine's own failures were recorded where they happened, the rest here.
+          if (spec.auditAction && !isRecorded(err)) {
             const who = identifySafely(ctx, req);
+            const problem = problemFromError(err);
             ctx.audit.record({
               userId: who.user?.id ?? null,
               actor: who.actor,
               action: spec.auditAction,
               target: typeof req.params.id === 'string' ? req.params.id : null,
               result: 'failure',
-              error: `400 ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+              error: `${problem.status} ${problem.detail ?? problem.title}`,
             });
           }
           next(err);

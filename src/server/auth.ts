@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { can, scopeFor, type Permission, type TokenScope } from '../auth/roles.ts';
 import type { User } from '../auth/users.ts';
 import type { ServerContext } from './context.ts';
+import { markRecorded } from '../audit/recorded.ts';
 import { HttpProblem } from './problem.ts';
 
 export const SESSION_COOKIE = 'nexus_session';
@@ -70,6 +71,7 @@ export function authorize(ctx: ServerContext, req: Request, access: Permission |
         error: `${err.status} ${err.title}`,
         details: { method: req.method, path: req.originalUrl },
       });
+      markRecorded(err);
     }
     throw err;
   }

@@ -126,6 +126,14 @@ describe('backup API: operations', () => {
     expect((await s.get(`/api/v1/backups/${SOME_ID}`)).status).toBe(404);
     const badAudit = r.server.ctx.audit.query({ action: 'backup.show', result: 'failure', limit: 10, offset: 0 }).rows;
     expect(badAudit.map((x) => x.error)).toEqual(expect.arrayContaining([expect.stringMatching(/^400 id:/), expect.stringMatching(/no backup with id/)]));
+    // Refusals decided in the route are audited once, like the engine's own failures.
+    expect((await s.post('/api/v1/restore/rollback', { confirm: 'ROLLBACK' })).status).toBe(404);
+    const restoreAudit = r.server.ctx.audit.query({ action: 'backup.restore-in-place', result: 'failure', limit: 10, offset: 0 }).rows.map((x) => x.error);
+    expect(restoreAudit).toEqual([
+      '404 no safety backup: no in-place restore has been made',
+      '400 confirm: type the backup id to confirm',
+      '400 at: an ISO 8601 date and time',
+    ]);
   });
 
   it('keeps settings valid and reports stats', async () => {

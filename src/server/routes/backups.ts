@@ -6,6 +6,7 @@ import type { Api } from '../api.ts';
 import type { Principal } from '../auth.ts';
 import type { ServerContext } from '../context.ts';
 import type { Job } from '../jobs.ts';
+import { markRecorded } from '../../audit/recorded.ts';
 import { HttpProblem } from '../problem.ts';
 import { liveDatabase } from '../live-database.ts';
 import { backupHealth } from '../health.ts';
@@ -43,7 +44,7 @@ function refuseWhileBusy(ctx: ServerContext, principal: Principal, action: strin
   if (!busy) return;
   const error = new BackupError('BUSY', `a ${busy.kind} job (${busy.id}) started by ${busy.actor} is running`);
   ctx.audit.record({ userId: principal.user?.id ?? null, actor: principal.actor, action, target, result: 'failure', error: error.message, details: { code: 'BUSY' } });
-  throw error;
+  throw markRecorded(error);
 }
 
 export function backupRoutes(api: Api, ctx: ServerContext): void {
