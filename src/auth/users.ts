@@ -122,6 +122,28 @@ export class Users {
     return { token: secret, id: Number(r.lastInsertRowid) };
   }
 
+  /** Tokens without their secrets, for `nexus user token list`. */
+  listTokens(username?: string): { id: number; username: string; name: string; prefix: string; scopes: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }[] {
+    return this.db()
+      .prepare(
+        `SELECT t.id, u.username, t.name, t.prefix, t.scopes, t.created_at AS createdAt, t.last_used_at AS lastUsedAt, t.revoked_at AS revokedAt
+         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE ? IS NULL OR u.username = ? ORDER BY t.id`,
+      )
+      .all(username ?? null, username ?? null) as ReturnType<Users['listTokens']>;
+  }
+
+  /** Changes a user's role or disables the account (a disabled user cannot sign in or use tokens). */
+  update(username: string, change: { role?: Role; active?: boolean }): User {
+    if (change.role && !ROLES.includes(change.role)) throw new UserError('INVALID', `role must be one of ${ROLES.join(', ')}`);
+    const user = this.find(username);
+    if (!user) throw new UserError('NOT_FOUND', `no user ${username}`);
+    const roleId = change.role ? (this.db().prepare('SELECT id FROM roles WHERE name = ?').get(change.role) as { id: number }).id : null;
+    this.db()
+      .prepare('UPDATE users SET role_id = coalesce(?, role_id), active = coalesce(?, active), updated_at = ? WHERE id = ?')
+      .run(roleId, change.active === undefined ? null : change.active ? 1 : 0, new Date().toISOString(), user.id);
+    return this.find(username)!;
+  }
+
   revokeToken(id: number): boolean {
     return this.db().prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes > 0;
   }

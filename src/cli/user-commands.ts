@@ -79,7 +79,42 @@ export function userCommands(program: Command, io: CliIo): void {
       out(table(['USERNAME', 'ROLE', 'NAME', 'ACTIVE'], list.map((u) => [u.username, u.role, u.displayName, u.active ? 'yes' : 'no'])));
     });
 
+  user
+    .command('set')
+    .description('change a user’s role, or disable / enable the account')
+    .argument('<username>')
+    .option('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--disable', 'the user can no longer sign in or use tokens; sessions end')
+    .option('--enable', 'allow the user again')
+    .action(async (username: string, opts: { role?: string; disable?: boolean; enable?: boolean }) => {
+      if (opts.disable && opts.enable) throw new UserError('INVALID', 'give --disable or --enable, not both');
+      if (!opts.role && !opts.disable && !opts.enable) throw new UserError('INVALID', 'nothing to change: give --role, --disable or --enable');
+      const active = opts.disable ? false : opts.enable ? true : undefined;
+      const changed = await withUsers((u) => u.update(username, { role: opts.role as Role | undefined, active }));
+      if (active === false) {
+        const sessions = new SessionStore(sessionsFileFor(program.opts<{ db: string }>().db));
+        sessions.destroyForUsername(username);
+        sessions.close();
+      }
+      out(`${changed.username}: ${changed.role}, ${changed.active ? 'enabled' : 'disabled'}`);
+    });
+
   const token = user.command('token').description('API tokens for automation');
+  token
+    .command('list')
+    .description('list API tokens (never their secrets)')
+    .argument('[username]')
+    .option('--json', 'machine-readable output')
+    .action(async (username: string | undefined, opts: { json?: boolean }) => {
+      const tokens = await withUsers((u) => u.listTokens(username));
+      if (opts.json) return out(JSON.stringify(tokens, null, 2));
+      out(
+        table(
+          ['ID', 'USER', 'NAME', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'],
+          tokens.map((t) => [String(t.id), t.username, t.name, `${t.prefix}…`, t.scopes, t.createdAt, t.lastUsedAt ?? '', t.revokedAt ?? '']),
+        ),
+      );
+    });
   token
     .command('create')
     .description('create an API token; it is printed once on standard output')

@@ -40,8 +40,19 @@ describe('nexus user (CLI)', () => {
     expect(await users.authenticate('alice', 'another-good-password')).toHaveProperty('user');
     expect(JSON.stringify(conn.prepare('SELECT * FROM api_tokens').all())).not.toContain(token);
     conn.close();
+    const listed = JSON.parse((await nexus(db, '', 'user', 'token', 'list', '--json')).out);
+    expect(listed).toEqual([expect.objectContaining({ id: 1, username: 'alice', name: 'monitoring', scopes: 'backup', prefix: token.slice(0, 8), revokedAt: null })]);
+    expect((await nexus(db, '', 'user', 'token', 'list')).out).not.toContain(token);
     expect((await nexus(db, '', 'user', 'token', 'revoke', '1')).out).toBe('token 1 revoked\n');
     expect((await nexus(db, '', 'user', 'token', 'revoke', '1')).code).toBe(1);
     expect((await nexus(db, '', 'user', 'token', 'create', 'alice', '--scopes', 'everything')).err).toMatch(/unknown scope everything/);
+
+    expect((await nexus(db, '', 'user', 'set', 'alice', '--role', 'auditor')).out).toBe('alice: auditor, enabled\n');
+    expect((await nexus(db, '', 'user', 'set', 'alice', '--disable')).out).toBe('alice: auditor, disabled\n');
+    const conn2 = openAppDatabase(db);
+    expect(await new Users(() => conn2).authenticate('alice', 'another-good-password')).toEqual({ error: 'invalid' });
+    conn2.close();
+    expect((await nexus(db, '', 'user', 'set', 'alice')).code).toBe(2);
+    expect((await nexus(db, '', 'user', 'set', 'nobody', '--enable')).code).toBe(1);
   });
 });
