@@ -105,10 +105,18 @@ describe('restore dialog (typed confirmation)', () => {
 
 describe('settings form', () => {
   const settings: Settings = {
-    schedule: { timezone: 'Asia/Tokyo', hourly: { enabled: true, minute: 0 }, daily: { enabled: true, time: '02:00' } },
-    retention: { keepDaily: 30, maxAgeDays: 30 },
-    alerts: { rpoHours: 1 },
-  } as Settings;
+    schedule: {
+      timezone: 'Asia/Tokyo',
+      hourly: { enabled: true, minute: 0 },
+      daily: { enabled: true, time: '02:00' },
+      weekly: { enabled: true, day: 0, time: '02:00' },
+      monthly: { enabled: true, day: 1, time: '02:00' },
+      verify: { enabled: true, day: 0, time: '05:00', readData: true },
+    },
+    retention: { keepHourly: 24, keepDaily: 30, keepWeekly: 8, keepMonthly: 12, maxAgeDays: 30 },
+    compression: 'brotli',
+    alerts: { rpoHours: 1, diskWarningPercent: 80, diskCriticalPercent: 90 },
+  };
 
   it('shows the server’s validation error next to the field, and clears it once saved', async () => {
     const sent: Settings[] = [];
@@ -128,5 +136,11 @@ describe('settings form', () => {
     await waitFor(() => expect(screen.getByRole('status').textContent).toMatch(/Settings saved/));
     expect(document.getElementById('schedule.daily.time-error')).toBeNull();
     expect(sent.map((s) => s.schedule.daily.time)).toEqual(['25:00', '03:00']);
+    // Other fields go along unchanged, and edits reach the right place.
+    fireEvent.change(screen.getByLabelText('Weekly on'), { target: { value: '3' } });
+    fireEvent.change(screen.getByLabelText('Keep monthly'), { target: { value: '24' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(sent).toHaveLength(3));
+    expect(sent[2]).toEqual({ ...settings, schedule: { ...settings.schedule, daily: { enabled: true, time: '03:00' }, weekly: { enabled: true, day: 3, time: '02:00' } }, retention: { ...settings.retention, keepMonthly: 24 } });
   });
 });

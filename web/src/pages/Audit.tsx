@@ -12,22 +12,40 @@ interface Row {
   error: string | null;
 }
 
+/** The audit trail for admins and auditors: filter, read, export as CSV. */
 export function AuditPage() {
   const { t, i18n } = useTranslation();
-  const [action, setAction] = useState('backup.*');
+  const [filter, setFilter] = useState({ action: 'backup.*', actor: '', result: '', from: '' });
   const [rows, setRows] = useState<Row[]>([]);
+  const query = new URLSearchParams(
+    Object.entries({ action: filter.action, actor: filter.actor, result: filter.result, from: filter.from ? new Date(filter.from).toISOString() : '' }).filter(([, v]) => v !== ''),
+  ).toString();
   useEffect(() => {
-    const q = action ? `?action=${encodeURIComponent(action)}&limit=200` : '?limit=200';
-    void api<{ rows: Row[] }>('GET', `/api/v1/audit${q}`).then((r) => setRows(r.rows), () => setRows([]));
-  }, [action]);
+    void api<{ rows: Row[] }>('GET', `/api/v1/audit?${query}&limit=500`).then((r) => setRows(r.rows), () => setRows([]));
+  }, [query]);
+  const set = (key: keyof typeof filter) => (e: { target: { value: string } }) => setFilter({ ...filter, [key]: e.target.value });
   return (
     <section aria-labelledby="audit-title">
       <div className="toolbar">
         <h2 id="audit-title">{t('audit.title')}</h2>
         <label>
-          {t('audit.action')} <input value={action} onChange={(e) => setAction(e.target.value)} />
+          {t('audit.action')} <input value={filter.action} onChange={set('action')} />
         </label>
-        <a className="button" href={`/api/v1/audit?format=csv&limit=10000${action ? `&action=${encodeURIComponent(action)}` : ''}`}>
+        <label>
+          {t('audit.cols.actor')} <input value={filter.actor} onChange={set('actor')} />
+        </label>
+        <label>
+          {t('audit.cols.result')}{' '}
+          <select value={filter.result} onChange={set('result')}>
+            <option value="">{t('backups.all')}</option>
+            <option value="success">success</option>
+            <option value="failure">failure</option>
+          </select>
+        </label>
+        <label>
+          {t('audit.from')} <input type="datetime-local" value={filter.from} onChange={set('from')} />
+        </label>
+        <a className="button" href={`/api/v1/audit?format=csv&limit=10000&${query}`}>
           {t('audit.csv')}
         </a>
       </div>
