@@ -24,7 +24,8 @@ export function StorageChart({ series }: { series: Stats['series'] }) {
       {
         width: Math.min(host.current.clientWidth || 600, 900),
         height: 220,
-        scales: { x: { time: true } },
+        // One backup alone would get a range of years: show the hours around it instead.
+        scales: { x: { time: true, range: (_u, min, max) => (max - min < 3600 ? [min - 3600, max + 3600] : [min, max]) } },
         series: [
           {},
           { label: t('insight.database'), stroke: '#1f5fbf', width: 2 },
