@@ -28,6 +28,8 @@ export function BackupsPage() {
   const [dialog, setDialog] = useState<Dialog>(null);
   const [restoreLog, setRestoreLog] = useState<string[] | null>(null);
   const [classFilter, setClassFilter] = useState('');
+  const [statusFilter, setStatusFilter] = useState('');
+  const [sinceFilter, setSinceFilter] = useState('');
   const [cli, setCli] = useState('nexus backup create');
 
   const load = useCallback(async () => {
@@ -110,7 +112,16 @@ export function BackupsPage() {
     await load();
   };
 
-  const rows = useMemo(() => backups.filter((b) => !classFilter || b.class === classFilter), [backups, classFilter]);
+  const rows = useMemo(
+    () =>
+      backups.filter(
+        (b) =>
+          (!classFilter || b.class === classFilter) &&
+          (!statusFilter || b.status === statusFilter) &&
+          (!sinceFilter || Date.parse(b.createdAt) >= new Date(sinceFilter).getTime()),
+      ),
+    [backups, classFilter, statusFilter, sinceFilter],
+  );
   const percent = job?.progress && job.progress.total > 0 ? Math.round((job.progress.done / job.progress.total) * 100) : null;
 
   return (
@@ -132,6 +143,17 @@ export function BackupsPage() {
                 </option>
               ))}
             </select>
+          </label>
+          <label>
+            {t('backups.filterStatus')}{' '}
+            <select value={statusFilter} onChange={(e) => setStatusFilter(e.target.value)}>
+              <option value="">{t('backups.all')}</option>
+              <option value="success">{t('status.success')}</option>
+              <option value="warning">{t('status.warning')}</option>
+            </select>
+          </label>
+          <label>
+            {t('backups.filterSince')} <input type="date" value={sinceFilter} onChange={(e) => setSinceFilter(e.target.value)} />
           </label>
           <button type="button" onClick={() => (setCli('nexus backup restore --at <time> --to <path>'), setDialog({ kind: 'pitr' }))} disabled={!!job || backups.length === 0}>
             {t('pitr.open')}
