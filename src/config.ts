@@ -24,6 +24,8 @@ const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     /** Run the backup scheduler in this process. */
     scheduler: flag.default(true),
+    /** Bearer token for GET /metrics from other hosts; without it, /metrics answers loopback only. */
+    metricsToken: z.string().min(16, 'at least 16 characters').optional(),
   })
   .strict();
 
@@ -37,6 +39,7 @@ const ENV: Record<string, keyof AppConfig> = {
   NEXUS_BEHIND_TLS: 'behindTls',
   NEXUS_LOG_LEVEL: 'logLevel',
   NEXUS_SCHEDULER: 'scheduler',
+  NEXUS_METRICS_TOKEN: 'metricsToken',
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

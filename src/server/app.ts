@@ -1,6 +1,7 @@
 import cookieParser from 'cookie-parser';
 import express from 'express';
 import helmet from 'helmet';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { APP_NAME, APP_VERSION } from '../version.ts';
@@ -51,6 +52,14 @@ export function createApp(ctx: ServerContext): express.Express {
       res.status(503).json({ status: 'not ready', reason: (err as Error).message });
     }
   });
+  app.get('/metrics', async (req, res) => {
+    const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+    if (!loopback && !(ctx.metrics.token && sameSecret(req.get('authorization') ?? '', `Bearer ${ctx.metrics.token}`))) {
+      res.status(403).type('text/plain').send('metrics are served to loopback, or with the NEXUS_METRICS_TOKEN bearer token\n');
+      return;
+    }
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
   app.use(ctx.maintenance.middleware());
   app.use(express.json({ limit: '1mb' }));
   app.use(cookieParser());
@@ -86,4 +95,10 @@ function serveConsole(app: express.Express): void {
   app.get(/^\/(?!api\/).*/, (_req, res) => {
     res.sendFile(index, { headers: { 'Cache-Control': 'no-store' } });
   });
+}
+
+/** Compares secrets in constant time (hashes first, so that lengths do not leak either). */
+function sameSecret(a: string, b: string): boolean {
+  const digest = (s: string) => crypto.createHash('sha256').update(s).digest();
+  return crypto.timingSafeEqual(digest(a), digest(b));
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { SessionStore } from '../auth/sessions.ts';
 import type { Users } from '../auth/users.ts';
@@ -21,6 +22,8 @@ export interface ServerContext {
   settings: BackupSettingsStore;
   scheduler: Scheduler | null;
   log: Logger;
+  /** Prometheus registry of /metrics, and the token other hosts need to read it. */
+  metrics: { registry: Registry; token: string | null };
   /** Set Secure on cookies (behind TLS). */
   secureCookies: boolean;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { auditBackupEvents, userIdOf } from '../audit/backup-audit.ts';
 import { AuditLog } from '../audit/audit-log.ts';
@@ -10,6 +11,7 @@ import { AppDatabase } from '../db/app-database.ts';
 import { Scheduler, type SchedulerOptions } from '../scheduler/scheduler.ts';
 import { createApp } from './app.ts';
 import type { ServerContext } from './context.ts';
+import { backupMetrics } from '../metrics/metrics.ts';
 import { Jobs } from './jobs.ts';
 import { Maintenance } from './maintenance.ts';
 
@@ -51,6 +53,10 @@ export async function createServer(
     maintenance: new Maintenance(),
     settings,
     scheduler: null,
+    metrics: {
+      registry: backupMetrics(backups, { rpoHours: () => settings.get().alerts.rpoHours, dataDir: path.dirname(path.resolve(config.databasePath)) }),
+      token: config.metricsToken ?? null,
+    },
     log,
     secureCookies: config.behindTls,
   };

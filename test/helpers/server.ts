@@ -32,12 +32,15 @@ afterEach(async () => {
 });
 
 /** Starts the real application on a free port, with a temporary data directory and repository. */
-export async function startServer(options: { incidents?: number; root?: string; scheduler?: boolean; schedulerPatterns?: Record<string, string> } = {}): Promise<Running> {
+export async function startServer(
+  options: { incidents?: number; root?: string; scheduler?: boolean; schedulerPatterns?: Record<string, string>; env?: Record<string, string> } = {},
+): Promise<Running> {
   const root = options.root ?? tempDir('nexus-server-');
   const config = loadConfig({
     NEXUS_DB: path.join(root, 'data', 'itsm_nexus.db'),
     NEXUS_BACKUP_DIR: path.join(root, 'backups'),
     NEXUS_SCHEDULER: options.scheduler ? 'true' : 'false',
+    ...options.env,
   });
   const server = await createServer(config, pino({ level: 'silent' }), { adminPassword: ADMIN_PASSWORD, schedulerPatterns: options.schedulerPatterns });
   if (options.incidents) seedDatabase(server.ctx.db.conn, { incidents: options.incidents, now: new Date('2026-11-01T00:00:00Z') });
