@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { FileEntry, Manifest } from '../repository/manifest.ts';
@@ -20,7 +21,7 @@ import type { CreateOptions, ProgressReporter } from './types.ts';
 export async function takeBackup(
   repo: Repository,
   databasePath: string,
-  options: CreateOptions & { check: 'full' | 'quick' },
+  options: CreateOptions & { check: 'full' | 'quick'; previousNewBytes?: number },
   progress: ProgressReporter,
 ): Promise<Manifest> {
   const started = performance.now();
@@ -29,6 +30,7 @@ export async function takeBackup(
   const dbTotal = snapshot.meta.pageSize * snapshot.meta.pageCount;
   const codec = codecFor(options.codec ?? repo.config.codec, dbTotal);
   try {
+    await assertRoomFor(repo, dbTotal, options.previousNewBytes);
     return await storeSnapshot(snapshot, codec, repo, databasePath, options, progress, started, createdAt);
   } catch (err) {
     await snapshot.abort();
@@ -115,6 +117,30 @@ async function storeSnapshot(
   await repo.writeManifest(manifest);
   progress('commit', 1, 1, 'chunks');
   return manifest;
+}
+
+/** Kept free beyond the estimate (the manifest, the journal, the filesystem): 64 MiB, or 5 % of a small volume. */
+const RESERVE_BYTES = 64 * 1024 * 1024;
+const RESERVE_SHARE = 0.05;
+
+/**
+ * Refuses a backup that would not fit, before it writes anything. The estimate: what the
+ * previous backup added, doubled; for a first backup a third of the database (brotli stores
+ * ITSM data at about a sixth, docs/benchmarks.md).
+ */
+async function assertRoomFor(repo: Repository, databaseBytes: number, previousNewBytes: number | undefined): Promise<void> {
+  const disk = await fs.statfs(repo.root).catch(() => null);
+  if (!disk) return;
+  const free = disk.bavail * disk.bsize;
+  const reserve = Math.min(RESERVE_BYTES, disk.blocks * disk.bsize * RESERVE_SHARE);
+  const needed = (previousNewBytes === undefined ? Math.ceil(databaseBytes / 3) : 2 * previousNewBytes) + reserve;
+  if (needed > free) {
+    const mib = (b: number) => (b / 1048576).toFixed(1);
+    throw new BackupError(
+      'NO_SPACE',
+      `not enough space for the backup on ${repo.root}: it needs about ${mib(needed)} MiB with a reserve, ${mib(free)} MiB are free; nothing was written`,
+    );
+  }
 }
 
 let cachedSqliteVersion: string | undefined;

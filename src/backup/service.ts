@@ -215,7 +215,8 @@ export class BackupService {
       const manifest = await this.withLock('create', repo.locks.exclusive('backup'), async () => {
         // Only what the exclusive lock guards: pins are written under a shared lock.
         for (const folder of ['chunks', 'manifests']) await repo.storage.removeTemporaryFiles(folder);
-        return takeBackup(repo, this.databasePath, { ...options, check: this.check }, this.progress('create'));
+        const previous = (await listBackups(repo))[0];
+        return takeBackup(repo, this.databasePath, { ...options, check: this.check, previousNewBytes: previous?.newBytes }, this.progress('create'));
       });
       await this.refreshCatalogOrWarn('create', repo);
       return {

@@ -38,10 +38,26 @@ describe.skipIf(!canMount())('full and read-only storage', () => {
     const service = new BackupService({ databasePath: ws.dbPath, repositoryPath: repo });
     const before = dump(ws.dbPath);
     const err = await service.create({ ...actor, trigger: 'cli' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'NO_SPACE', message: expect.stringContaining('no space left on device') });
+    // Refused before anything is written: the estimate does not fit.
+    expect(err).toMatchObject({ code: 'NO_SPACE', message: expect.stringMatching(/^not enough space for the backup on .*: it needs about [\d.]+ MiB with a reserve, [\d.]+ MiB are free; nothing was written$/) });
     expect(fs.existsSync(path.join(repo, 'manifests'))).toBe(false);
-    expect(fs.readdirSync(path.join(repo, 'chunks'), { recursive: true }).filter((n) => String(n).includes('.tmp-'))).toEqual([]);
+    expect(fs.existsSync(path.join(repo, 'chunks'))).toBe(false);
     expect(dump(ws.dbPath)).toEqual(before);
+  });
+
+  it('a disk that fills up in the middle of a backup fails it cleanly, and the older backups stay good', async () => {
+    const ws = workspace({ incidents: 300 });
+    const repo = path.join(tmpfs(2048), 'backups');
+    const service = new BackupService({ databasePath: ws.dbPath, repositoryPath: repo });
+    const first = await service.create({ ...actor, trigger: 'cli' });
+    // Incompressible data far beyond what the estimate (twice the last backup's growth) expects.
+    const insert = ws.db.prepare("INSERT INTO audit_logs (ts, actor, action, result, details) VALUES ('2026-11-26', 'x', 'blob', 'success', ?)");
+    for (let i = 0; i < 40; i++) insert.run((await import('node:crypto')).randomBytes(64 * 1024).toString('base64'));
+    const err = await service.create({ ...actor, trigger: 'cli' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NO_SPACE', message: expect.stringContaining('no space left on device') });
+    expect((await service.list(actor)).map((b) => b.id)).toEqual([first.id]);
+    expect(fs.readdirSync(path.join(repo, 'chunks'), { recursive: true }).filter((n) => String(n).includes('.tmp-'))).toEqual([]);
+    expect((await service.verify({ ...actor, readData: true })).problems).toEqual([]);
   });
 
   it('a read-only repository fails the backup and says why', async () => {
