@@ -24,15 +24,10 @@ export interface AuditQuery {
   offset: number;
 }
 
-export interface AuditRow {
+/** A stored audit record: an entry with its row id, its time set and its details parsed. */
+export interface AuditRow extends Omit<AuditEntry, 'ts' | 'details' | 'journaled'> {
   id: number;
   ts: string;
-  userId: number | null;
-  actor: string;
-  action: string;
-  target: string | null;
-  result: 'success' | 'failure';
-  error: string | null;
   details: Record<string, unknown> | null;
 }
 

@@ -116,13 +116,5 @@ export function followJob(id: string, onUpdate: (job: Job, event: string, data: 
   });
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${bytes} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
-}
+// One way to write sizes, in the console and the CLI alike.
+export { formatBytes } from '../../src/cli/format.ts';
