@@ -45,7 +45,10 @@ export async function readManifests(repo: Repository): Promise<{ manifests: Mani
 
 /** Every readable backup, newest first (by creation time: ids of the same second sort at random). */
 export async function listBackups(repo: Repository): Promise<BackupSummary[]> {
-  const { manifests } = await readManifests(repo);
+  return summariesOf(repo, (await readManifests(repo)).manifests);
+}
+
+export async function summariesOf(repo: Repository, manifests: readonly Manifest[]): Promise<BackupSummary[]> {
   const out: BackupSummary[] = [];
   for (const m of manifests) out.push(summarize(m, await repo.isPinned(m.id)));
   return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));

@@ -9,7 +9,7 @@ import { fsyncDir } from '../repository/atomic-file.ts';
 import type { JournalInput, JournalRecord } from '../repository/journal.ts';
 import { isBackupId, manifestKey, type Manifest } from '../repository/manifest.ts';
 import { Repository, RepositoryError } from '../repository/repository.ts';
-import { listBackups, readManifests, summarize, syncCatalog } from './catalog.ts';
+import { listBackups, readManifests, summariesOf, summarize, syncCatalog } from './catalog.ts';
 import { takeBackup } from './create.ts';
 import { BackupError, describeIoError } from './errors.ts';
 import { BackupEventEmitter, type Operation } from './events.ts';
@@ -259,11 +259,11 @@ export class BackupService {
   async list(caller: Caller): Promise<BackupSummary[]> {
     return this.run('list', caller, null, async () => {
       const repo = await this.openRepository();
-      const { damaged } = await readManifests(repo);
+      const { manifests, damaged } = await readManifests(repo);
       if (damaged.length > 0) {
         this.events.emit('warning', { operation: 'list', message: `damaged manifest(s) not listed: ${damaged.join(', ')} (run verify)` });
       }
-      const result = await listBackups(repo);
+      const result = await summariesOf(repo, manifests);
       return { result, details: { count: result.length } };
     });
   }
