@@ -120,6 +120,33 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'notifications',
+    sql: `
+      -- In-app notifications, shown in the console.
+      CREATE TABLE notifications (
+        id       INTEGER PRIMARY KEY,
+        at       TEXT NOT NULL,
+        kind     TEXT NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('info','warning','error')),
+        title    TEXT NOT NULL,
+        body     TEXT NOT NULL
+      );
+      CREATE INDEX notifications_at ON notifications(at);
+
+      -- Every delivery attempt's outcome per channel: delivered, failed after retries, or throttled.
+      CREATE TABLE notification_deliveries (
+        id              INTEGER PRIMARY KEY,
+        notification_id INTEGER NOT NULL REFERENCES notifications(id),
+        channel         TEXT NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('delivered','failed','throttled')),
+        attempts        INTEGER NOT NULL,
+        error           TEXT,
+        at              TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -13,6 +13,7 @@ import { authRoutes } from './routes/auth.ts';
 import { backupRoutes } from './routes/backups.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 
 /** Declares every API route once (validation, access, OpenAPI) and mounts them. */
 export function buildApi(ctx: ServerContext, router: express.Router): Api {
@@ -22,6 +23,7 @@ export function buildApi(ctx: ServerContext, router: express.Router): Api {
   jobRoutes(api, ctx);
   auditRoutes(api, ctx);
   incidentRoutes(api, ctx);
+  notificationRoutes(api, ctx);
   api.mount(router, ctx);
   return api;
 }

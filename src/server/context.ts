@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Notifier } from '../notify/notifier.ts';
+import type { NotificationSettingsStore } from '../notify/settings.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { SessionStore } from '../auth/sessions.ts';
 import type { Users } from '../auth/users.ts';
@@ -22,6 +24,8 @@ export interface ServerContext {
   settings: BackupSettingsStore;
   scheduler: Scheduler | null;
   log: Logger;
+  notifier: Notifier;
+  notificationSettings: NotificationSettingsStore;
   /** Prometheus registry of /metrics, and the token other hosts need to read it. */
   metrics: { registry: Registry; token: string | null };
   /** Set Secure on cookies (behind TLS). */

@@ -12,6 +12,8 @@ import { Scheduler, type SchedulerOptions } from '../scheduler/scheduler.ts';
 import { createApp } from './app.ts';
 import type { ServerContext } from './context.ts';
 import { backupMetrics } from '../metrics/metrics.ts';
+import { Notifier } from '../notify/notifier.ts';
+import { NotificationSettingsStore } from '../notify/settings.ts';
 import { Jobs } from './jobs.ts';
 import { Maintenance } from './maintenance.ts';
 
@@ -29,7 +31,7 @@ export interface Server {
 export async function createServer(
   config: AppConfig,
   log: Logger,
-  options: { adminPassword?: string; schedulerPatterns?: SchedulerOptions['patterns'] } = {},
+  options: { adminPassword?: string; schedulerPatterns?: SchedulerOptions['patterns']; retryDelaysMs?: number[] } = {},
 ): Promise<Server> {
   const db = new AppDatabase(config.databasePath);
   const users = new Users(() => db.conn);
@@ -43,6 +45,9 @@ export async function createServer(
   auditBackupEvents(backups, audit, users);
   backups.events.on('warning', (w) => log.warn({ operation: w.operation }, w.message));
   const settings = new BackupSettingsStore(db);
+  const notificationSettings = new NotificationSettingsStore(db);
+  const notifier = new Notifier({ db, settings: notificationSettings, log, retryDelaysMs: options.retryDelaysMs });
+  notifier.watch(backups);
   const ctx: ServerContext = {
     db,
     users,
@@ -53,6 +58,8 @@ export async function createServer(
     maintenance: new Maintenance(),
     settings,
     scheduler: null,
+    notifier,
+    notificationSettings,
     metrics: {
       registry: backupMetrics(backups, { rpoHours: () => settings.get().alerts.rpoHours, dataDir: path.dirname(path.resolve(config.databasePath)) }),
       token: config.metricsToken ?? null,

@@ -42,7 +42,8 @@ export async function startServer(
     NEXUS_SCHEDULER: options.scheduler ? 'true' : 'false',
     ...options.env,
   });
-  const server = await createServer(config, pino({ level: 'silent' }), { adminPassword: ADMIN_PASSWORD, schedulerPatterns: options.schedulerPatterns });
+  // Notification retries after 10 and 20 ms instead of seconds.
+  const server = await createServer(config, pino({ level: 'silent' }), { adminPassword: ADMIN_PASSWORD, schedulerPatterns: options.schedulerPatterns, retryDelaysMs: [10, 20] });
   if (options.incidents) seedDatabase(server.ctx.db.conn, { incidents: options.incidents, now: new Date('2026-11-01T00:00:00Z') });
   const httpServer = server.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => httpServer.once('listening', resolve));

@@ -21,6 +21,9 @@ const ROUTES: [method: 'get' | 'post' | 'put' | 'delete', path: string, body?: o
   ['post', '/api/v1/restore', { at: '2026-01-01T00:00:00Z', confirm: 'RESTORE' }],
   ['post', '/api/v1/restore/rollback', { confirm: 'ROLLBACK' }],
   ['get', '/api/v1/backup-settings'],
+  ['get', '/api/v1/notification-settings'],
+  ['get', '/api/v1/notifications'],
+  ['post', '/api/v1/notification-settings/test', { channel: 'none' }],
   ['get', '/api/v1/jobs/00000000-0000-4000-8000-000000000000'],
 ];
 

@@ -1,0 +1,170 @@
+import type { Logger } from 'pino';
+import type { BackupService } from '../backup/service.ts';
+import type { AppDatabase } from '../db/app-database.ts';
+import { send, type Notification, type Severity } from './channels.ts';
+import type { NotificationSettingsStore } from './settings.ts';
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+/** An alert raises a condition (`key`); the notification that clears it names it in `clears`. */
+export interface Alert extends Omit<Notification, 'at'> {
+  key?: string;
+  clears?: string;
+}
+
+/**
+ * Notifications of backup events: kept in the application (the console shows them) and sent
+ * to the configured channels, each delivery retried with backoff and recorded. Delivery runs
+ * beside the work that caused it and never delays or fails a backup. The same alert is sent at
+ * most once per throttle period; when its condition clears, that is announced once.
+ */
+export class Notifier {
+  private readonly lastSent = new Map<string, number>();
+  private readonly raised = new Set<string>();
+  private readonly pending = new Set<Promise<void>>();
+  private lastDatabaseBytes: number | null = null;
+
+  constructor(
+    private readonly opts: {
+      db: AppDatabase;
+      settings: NotificationSettingsStore;
+      log: Logger;
+      /** Waits between attempts; three attempts by default. */
+      retryDelaysMs?: number[];
+    },
+  ) {}
+
+  /** Turns the engine's events into notifications. */
+  watch(backups: BackupService): void {
+    void backups.summaries().then(
+      (list) => (this.lastDatabaseBytes = list[0]?.databaseBytes ?? null),
+      () => undefined,
+    );
+    backups.events.on('started', (e) => {
+      if (e.operation === 'restore-in-place') this.notify({ kind: 'restore.started', severity: 'warning', title: `Restore of ${e.target} started`, body: `${e.actor} started an in-place restore; the application enters maintenance mode for the swap.` });
+    });
+    backups.events.on('succeeded', (e) => {
+      if (e.operation === 'create') {
+        const bytes = Number(e.details.bytes);
+        const shrink = this.opts.settings.get().shrinkAlertPercent;
+        if (this.lastDatabaseBytes !== null && bytes < this.lastDatabaseBytes * (1 - shrink / 100)) {
+          this.notify({
+            kind: 'backup.shrank',
+            severity: 'warning',
+            title: 'The database shrank sharply',
+            body: `Backup ${e.target} holds ${bytes} bytes, the one before ${this.lastDatabaseBytes}: more than ${shrink} % less. Check for lost data or ransomware before the older backups age out.`,
+          });
+        }
+        this.lastDatabaseBytes = bytes;
+        this.notify({ kind: 'backup.succeeded', severity: 'info', title: `Backup ${e.target} succeeded`, body: `${e.actor}: ${bytes} bytes, ${e.details.newBytes} new, in ${e.durationMs} ms.`, clears: 'backup.failed' });
+      } else if (e.operation === 'verify') {
+        if (e.details.ok === false) {
+          this.notify({ kind: 'verify.failed', severity: 'error', title: 'Backup verification found problems', body: `${e.details.problems} problem(s); run "nexus backup verify --read-data" to see which backups they affect.`, key: 'verify.failed' });
+        } else {
+          this.notify({ kind: 'verify.succeeded', severity: 'info', title: 'Backup verification passed', body: `Checked by ${e.actor}.`, clears: 'verify.failed' });
+        }
+      } else if (e.operation === 'restore-in-place') {
+        this.notify({ kind: 'restore.succeeded', severity: 'warning', title: `Restore of ${e.target} finished`, body: `Safety backup ${e.details.safetyBackup} holds the state before it; roll back with POST /api/v1/restore/rollback.` });
+      } else if (e.operation === 'prune') {
+        const removed = (e.details.removed as string[] | undefined) ?? [];
+        if (!e.details.dryRun) this.notify({ kind: 'prune.succeeded', severity: 'info', title: `Prune removed ${removed.length} backup(s)`, body: `${e.details.bytesFreed} bytes freed.` });
+      }
+    });
+    backups.events.on('failed', (e) => {
+      if (e.code === 'BUSY' || e.code === 'INVALID_ARGUMENT') return; // refused requests, not failures
+      const kinds: Record<string, string> = { create: 'backup.failed', 'restore-in-place': 'restore.failed', verify: 'verify.failed', prune: 'prune.failed' };
+      const kind = kinds[e.operation];
+      if (!kind) return;
+      this.notify({ kind, severity: 'error', title: `${e.operation} failed`, body: `${e.actor}: ${e.error}`, key: kind });
+    });
+  }
+
+  /** Records a notification and sends it to the channels that want it (not awaited by callers). */
+  notify(alert: Alert): void {
+    const n: Notification = { kind: alert.kind, severity: alert.severity, title: alert.title, body: alert.body, at: new Date().toISOString() };
+    const settings = this.opts.settings.get();
+    let recovery = false;
+    if (alert.clears) {
+      recovery = this.raised.delete(alert.clears);
+      if (recovery) this.lastSent.delete(alert.clears);
+    }
+    const id = this.record(n);
+    const wanted = recovery || RANK[n.severity] >= RANK[settings.minSeverity];
+    if (!wanted || !id) return;
+    let throttled = false;
+    if (alert.key) {
+      const last = this.lastSent.get(alert.key);
+      throttled = last !== undefined && Date.now() - last < settings.throttleMinutes * 60_000;
+      if (!throttled) this.lastSent.set(alert.key, Date.now());
+      this.raised.add(alert.key);
+    }
+    for (const channel of settings.channels.filter((c) => c.enabled)) {
+      if (throttled) {
+        this.delivery(id, channel.id, 'throttled', 0, null);
+        continue;
+      }
+      const job = this.deliver(id, channel, n).finally(() => this.pending.delete(job));
+      this.pending.add(job);
+    }
+  }
+
+  private async deliver(id: number, channel: Parameters<typeof send>[0], n: Notification): Promise<void> {
+    const delays = this.opts.retryDelaysMs ?? [2_000, 10_000];
+    let lastError = '';
+    for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
+      try {
+        await send(channel, n);
+        this.delivery(id, channel.id, 'delivered', attempt, null);
+        return;
+      } catch (err) {
+        lastError = (err as Error).message;
+        if (attempt <= delays.length) await new Promise((r) => setTimeout(r, delays[attempt - 1]));
+      }
+    }
+    this.opts.log.warn({ channel: channel.id, kind: n.kind, err: lastError }, 'notification not delivered');
+    this.delivery(id, channel.id, 'failed', delays.length + 1, lastError);
+  }
+
+  /** Sends a test message over one channel, once, and says how it went. */
+  async test(channelId: string): Promise<{ channel: string; ok: boolean; error: string | null }> {
+    const channel = this.opts.settings.get().channels.find((c) => c.id === channelId);
+    if (!channel) return { channel: channelId, ok: false, error: 'no such channel' };
+    try {
+      await send(channel, { kind: 'test', severity: 'info', title: 'Test notification', body: 'If you read this, the channel works.', at: new Date().toISOString() });
+      return { channel: channelId, ok: true, error: null };
+    } catch (err) {
+      return { channel: channelId, ok: false, error: (err as Error).message };
+    }
+  }
+
+  /** Waits for deliveries under way (shutdown, tests). */
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  recent(limit = 50): { notifications: unknown[]; deliveries: unknown[] } {
+    const db = this.opts.db.conn;
+    return {
+      notifications: db.prepare('SELECT id, at, kind, severity, title, body FROM notifications ORDER BY id DESC LIMIT ?').all(limit),
+      deliveries: db.prepare('SELECT notification_id AS notificationId, channel, status, attempts, error, at FROM notification_deliveries ORDER BY id DESC LIMIT ?').all(limit),
+    };
+  }
+
+  private record(n: Notification): number | null {
+    if (!this.opts.db.isOpen) return null; // the seconds of a restore's swap
+    const r = this.opts.db.conn.prepare('INSERT INTO notifications (at, kind, severity, title, body) VALUES (?, ?, ?, ?, ?)').run(n.at, n.kind, n.severity, n.title, n.body);
+    return Number(r.lastInsertRowid);
+  }
+
+  private delivery(id: number, channel: string, status: 'delivered' | 'failed' | 'throttled', attempts: number, error: string | null): void {
+    if (!this.opts.db.isOpen) return;
+    try {
+      this.opts.db.conn
+        .prepare('INSERT INTO notification_deliveries (notification_id, channel, status, attempts, error, at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(id, channel, status, attempts, error, new Date().toISOString());
+    } catch (err) {
+      // A restore may have replaced the database since the notification was recorded.
+      this.opts.log.warn({ channel, status, err: (err as Error).message }, 'notification delivery not recorded');
+    }
+  }
+}
