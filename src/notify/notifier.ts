@@ -34,6 +34,11 @@ export class Notifier {
     },
   ) {}
 
+  /** Alert conditions raised and not yet cleared. */
+  get active(): string[] {
+    return [...this.raised];
+  }
+
   /** Turns the engine's events into notifications. */
   watch(backups: BackupService): void {
     void backups.summaries().then(
@@ -79,6 +84,16 @@ export class Notifier {
     });
   }
 
+  /** Announces that a condition cleared, if it was raised; otherwise says nothing. */
+  resolve(key: string, alert: Omit<Alert, 'key' | 'clears'>): void {
+    if (this.raised.has(key)) this.notify({ ...alert, clears: key });
+  }
+
+  /** Raises a condition (once per throttle period on the channels). */
+  raise(key: string, alert: Omit<Alert, 'key' | 'clears'>): void {
+    this.notify({ ...alert, key });
+  }
+
   /** Records a notification and sends it to the channels that want it (not awaited by callers). */
   notify(alert: Alert): void {
     const n: Notification = { kind: alert.kind, severity: alert.severity, title: alert.title, body: alert.body, at: new Date().toISOString() };
@@ -89,6 +104,10 @@ export class Notifier {
       if (recovery) this.lastSent.delete(alert.clears);
     }
     const id = this.record(n);
+    if (this.opts.settings.get().openIncidents) {
+      if (alert.key) this.openIncident(alert.key, n);
+      if (alert.clears && recovery) this.closeIncident(alert.clears, n);
+    }
     const wanted = recovery || RANK[n.severity] >= RANK[settings.minSeverity];
     if (!wanted || !id) return;
     let throttled = false;
@@ -148,6 +167,37 @@ export class Notifier {
       notifications: db.prepare('SELECT id, at, kind, severity, title, body FROM notifications ORDER BY id DESC LIMIT ?').all(limit),
       deliveries: db.prepare('SELECT notification_id AS notificationId, channel, status, attempts, error, at FROM notification_deliveries ORDER BY id DESC LIMIT ?').all(limit),
     };
+  }
+
+  /**
+   * An alert becomes an incident in ITSM-Sec Nexus itself, one per condition: the marker in its
+   * description finds it again, also after a restart.
+   */
+  private openIncident(key: string, n: Notification): void {
+    if (!this.opts.db.isOpen) return;
+    const db = this.opts.db.conn;
+    const marker = `[alert:${key}]`;
+    const open = db.prepare("SELECT id FROM incidents WHERE description LIKE ? AND status NOT IN ('resolved', 'closed')").get(`%${marker}%`);
+    if (open) return;
+    const now = new Date().toISOString();
+    db.transaction(() => {
+      const next = ((db.prepare('SELECT max(id) AS m FROM incidents').get() as { m: number | null }).m ?? 0) + 1;
+      db.prepare(
+        `INSERT INTO incidents (number, title, description, status, priority, category, created_at, updated_at)
+         VALUES (?, ?, ?, 'new', ?, 'backup', ?, ?)`,
+      ).run(`INC-${String(next).padStart(7, '0')}`, `[Backup] ${n.title}`, `${n.body}\n\n${marker} opened automatically by data protection`, n.severity === 'error' ? 'P2' : 'P3', now, now);
+    })();
+  }
+
+  private closeIncident(key: string, n: Notification): void {
+    if (!this.opts.db.isOpen) return;
+    const now = new Date().toISOString();
+    this.opts.db.conn
+      .prepare(
+        `UPDATE incidents SET status = 'resolved', resolved_at = ?, updated_at = ?, description = description || ?
+         WHERE description LIKE ? AND status NOT IN ('resolved', 'closed')`,
+      )
+      .run(now, now, `\n\nResolved automatically: ${n.title} (${now})`, `%[alert:${key}]%`);
   }
 
   private record(n: Notification): number | null {

@@ -44,13 +44,27 @@ export const notificationSettingsSchema = z
     throttleMinutes: z.number().int().min(0).max(10_080),
     /** A backup whose database is this many percent smaller than the previous one raises an alert. */
     shrinkAlertPercent: z.number().int().min(1).max(100),
+    /** Failed backups and verifications and RPO breaches open an incident here, closed when they clear. */
+    openIncidents: z.boolean().default(true),
+    /** /readyz answers 503 while the RPO is breached (for load balancers that should know). */
+    rpoAffectsReadiness: z.boolean().default(false),
+    /** Alert when one operation holds the repository lock longer than this. */
+    lockAlertMinutes: z.number().int().min(1).max(10_080).default(120),
   })
   .strict()
   .refine((s) => new Set(s.channels.map((c) => c.id)).size === s.channels.length, { message: 'channel ids must be unique', path: ['channels'] });
 export type NotificationSettings = z.infer<typeof notificationSettingsSchema>;
 export type Channel = NotificationSettings['channels'][number];
 
-export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = { channels: [], minSeverity: 'warning', throttleMinutes: 60, shrinkAlertPercent: 50 };
+export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = {
+  channels: [],
+  minSeverity: 'warning',
+  throttleMinutes: 60,
+  shrinkAlertPercent: 50,
+  openIncidents: true,
+  rpoAffectsReadiness: false,
+  lockAlertMinutes: 120,
+};
 
 const KEY = 'notifications';
 

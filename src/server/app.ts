@@ -47,6 +47,10 @@ export function createApp(ctx: ServerContext): express.Express {
       res.set('Retry-After', '15').status(503).json({ status: 'maintenance', maintenance: ctx.maintenance.state() });
       return;
     }
+    if (ctx.monitor.state.rpoBreached && ctx.notificationSettings.get().rpoAffectsReadiness) {
+      res.status(503).json({ status: 'rpo breached', checkedAt: ctx.monitor.state.checkedAt });
+      return;
+    }
     try {
       ctx.db.conn.prepare('SELECT 1').get();
       res.json({ status: 'ready' });

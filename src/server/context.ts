@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Notifier } from '../notify/notifier.ts';
+import type { Monitor } from '../notify/monitor.ts';
 import type { NotificationSettingsStore } from '../notify/settings.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { SessionStore } from '../auth/sessions.ts';
@@ -25,6 +26,7 @@ export interface ServerContext {
   scheduler: Scheduler | null;
   log: Logger;
   notifier: Notifier;
+  monitor: Monitor;
   notificationSettings: NotificationSettingsStore;
   /** Prometheus registry of /metrics, and the token other hosts need to read it. */
   metrics: { registry: Registry; token: string | null };

@@ -13,6 +13,7 @@ import { createApp } from './app.ts';
 import type { ServerContext } from './context.ts';
 import { backupMetrics } from '../metrics/metrics.ts';
 import { Notifier } from '../notify/notifier.ts';
+import { Monitor } from '../notify/monitor.ts';
 import { NotificationSettingsStore } from '../notify/settings.ts';
 import { Jobs } from './jobs.ts';
 import { Maintenance } from './maintenance.ts';
@@ -60,6 +61,7 @@ export async function createServer(
     scheduler: null,
     notifier,
     notificationSettings,
+    monitor: new Monitor({ backups, notifier, settings, notificationSettings, dataDir: path.dirname(path.resolve(config.databasePath)), log }),
     metrics: {
       registry: backupMetrics(backups, { rpoHours: () => settings.get().alerts.rpoHours, dataDir: path.dirname(path.resolve(config.databasePath)) }),
       token: config.metricsToken ?? null,
@@ -81,6 +83,7 @@ export async function createServer(
     const newest = await backups.list({ actor: 'scheduler' }).then((l) => l[0]?.createdAt ?? null, () => null);
     void scheduler.catchUp(newest);
   }
+  if (config.scheduler) ctx.monitor.start();
   const purge = setInterval(() => ctx.sessions.purgeExpired(), 3600_000);
   purge.unref();
   const app = createApp(ctx);
@@ -91,6 +94,7 @@ export async function createServer(
     firstAdmin,
     close() {
       clearInterval(purge);
+      ctx.monitor.stop();
       ctx.scheduler?.stop();
       ctx.sessions.close();
       db.close();
