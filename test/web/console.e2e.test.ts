@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +147,35 @@ describe('admin console in Chromium', () => {
     await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
     expect(r.server.ctx.settings.get().schedule.daily.time).toBe('03:15');
     await page.screenshot({ path: path.join(screenshots, 'settings-en.png') });
+  });
+
+  it('configures a webhook channel, sends a test, and lists notifications', async () => {
+    let received = 0;
+    const hook = http.createServer((req, res) => {
+      received++;
+      req.resume();
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    try {
+      const r = await startServer({ incidents: 10 });
+      const page = await open(r);
+      await signIn(page, 'admin', ADMIN_PASSWORD);
+      await page.getByRole('link', { name: 'Notifications' }).click();
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      await page.getByLabel('URL').fill(`http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`);
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('status').filter({ hasText: 'Notification settings saved.' }).waitFor();
+      await page.getByRole('button', { name: 'Send test' }).click();
+      await page.getByRole('status').filter({ hasText: 'Channel hook-1 accepted the test notification.' }).waitFor();
+      expect(received).toBe(1);
+      await r.server.ctx.monitor.check(); // no backup yet: the RPO is breached
+      await page.reload();
+      await page.getByText('RPO breached: no recent backup').waitFor();
+      await page.screenshot({ path: path.join(screenshots, 'notifications-en.png'), fullPage: true });
+    } finally {
+      hook.close();
+    }
   });
 
   it('speaks Japanese to a Japanese browser, and can switch', async () => {

@@ -7,8 +7,9 @@ import { BackupsPage } from './pages/Backups.tsx';
 import { IncidentsPage } from './pages/Incidents.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { SettingsPage } from './pages/Settings.tsx';
+import { NotificationsPage } from './pages/Notifications.tsx';
 
-type Page = 'backups' | 'incidents' | 'audit' | 'settings';
+type Page = 'backups' | 'incidents' | 'audit' | 'settings' | 'notifications';
 
 /** Which pages a role may open; the server checks again on every request. */
 const PAGES: Record<Page, Me['user']['role'][]> = {
@@ -16,6 +17,7 @@ const PAGES: Record<Page, Me['user']['role'][]> = {
   incidents: ['admin', 'operator', 'auditor', 'viewer'],
   audit: ['admin', 'auditor'],
   settings: ['admin'],
+  notifications: ['admin'],
 };
 
 function pageFromHash(): Page {
@@ -97,6 +99,8 @@ export function App() {
           <IncidentsPage canEdit={me.user.role === 'admin' || me.user.role === 'operator'} />
         ) : page === 'audit' ? (
           <AuditPage />
+        ) : page === 'notifications' ? (
+          <NotificationsPage />
         ) : (
           <SettingsPage />
         )}

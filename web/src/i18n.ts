@@ -3,7 +3,21 @@ import { initReactI18next } from 'react-i18next';
 
 const en = {
   app: 'ITSM-Sec Nexus',
-  nav: { backups: 'Backups', incidents: 'Incidents', audit: 'Audit', settings: 'Settings', signOut: 'Sign out' },
+  nav: { backups: 'Backups', incidents: 'Incidents', audit: 'Audit', settings: 'Settings', notifications: 'Notifications', signOut: 'Sign out' },
+  notify: {
+    channels: 'Notification channels',
+    recent: 'Recent notifications',
+    saved: 'Notification settings saved.',
+    test: 'Send test',
+    testOk: 'Channel {{id}} accepted the test notification.',
+    testFailed: 'Channel {{id}} failed: {{error}}',
+    remove: 'Remove',
+    addEmail: 'Add e-mail',
+    addWebhook: 'Add webhook',
+    minSeverity: 'Send from severity',
+    openIncidents: 'Open incidents for alerts',
+    fields: { id: 'Name', enabled: 'Enabled', host: 'SMTP host', port: 'Port', security: 'Security', username: 'User', password: 'Password', from: 'From', to: 'To (comma-separated)', url: 'URL', format: 'Format', secret: 'HMAC secret' },
+  },
   login: { title: 'Sign in', username: 'Username', password: 'Password', submit: 'Sign in', failed: 'Sign-in failed' },
   health: {
     title: 'Data protection',
@@ -137,7 +151,21 @@ type Resource = typeof en;
 
 const ja: Resource = {
   app: 'ITSM-Sec Nexus',
-  nav: { backups: 'バックアップ', incidents: 'インシデント', audit: '監査ログ', settings: '設定', signOut: 'サインアウト' },
+  nav: { backups: 'バックアップ', incidents: 'インシデント', audit: '監査ログ', settings: '設定', notifications: '通知', signOut: 'サインアウト' },
+  notify: {
+    channels: '通知チャネル',
+    recent: '最近の通知',
+    saved: '通知設定を保存しました。',
+    test: 'テスト送信',
+    testOk: 'チャネル {{id}} がテスト通知を受け付けました。',
+    testFailed: 'チャネル {{id}} への送信に失敗しました：{{error}}',
+    remove: '削除',
+    addEmail: 'メールを追加',
+    addWebhook: 'Webhook を追加',
+    minSeverity: '送信する重要度',
+    openIncidents: 'アラートでインシデントを起票',
+    fields: { id: '名前', enabled: '有効', host: 'SMTP ホスト', port: 'ポート', security: '暗号化', username: 'ユーザー', password: 'パスワード', from: '送信元', to: '宛先（カンマ区切り）', url: 'URL', format: '形式', secret: 'HMAC シークレット' },
+  },
   login: { title: 'サインイン', username: 'ユーザー名', password: 'パスワード', submit: 'サインイン', failed: 'サインインに失敗しました' },
   health: {
     title: 'データ保護の状態',
