@@ -180,7 +180,7 @@ describe('nexus backup (CLI)', () => {
   it('migrates and seeds the database', async () => {
     const dir = tempDir();
     const ws = { dbPath: path.join(dir, 'data', 'new.db'), repoPath: path.join(dir, 'backups') };
-    expect((await nexus(ws, 'db', 'migrate')).out).toMatch(/is at schema version 2/);
+    expect((await nexus(ws, 'db', 'migrate')).out).toMatch(/is at schema version 3/);
     const seeded = JSON.parse((await nexus(ws, 'db', 'seed', '--incidents', '25', '--json')).out);
     expect(seeded.incidents).toBe(25);
     expect(dump(ws.dbPath).incidents).toHaveLength(25);

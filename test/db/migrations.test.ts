@@ -14,7 +14,7 @@ describe('database', () => {
     expect(schemaVersionOf(db)).toBe(SCHEMA_VERSION);
     expect(migrate(db)).toEqual([]);
     const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual(['api_tokens', 'audit_logs', 'backups', 'incidents', 'roles', 'settings', 'users'].map((name) => ({ name })));
+    expect(tables).toEqual(['api_tokens', 'audit_logs', 'backups', 'incidents', 'notification_deliveries', 'notifications', 'roles', 'settings', 'users'].map((name) => ({ name })));
     db.close();
   });
 
