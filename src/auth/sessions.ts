@@ -38,6 +38,9 @@ export class SessionStore {
     this.db = new Database(file);
     fs.chmodSync(file, 0o600);
     this.db.pragma('journal_mode = WAL');
+    // Sessions of an older layout are dropped, not migrated: signing in again is their only cost.
+    const columns = (this.db.prepare('PRAGMA table_info(sessions)').all() as { name: string }[]).map((c) => c.name);
+    if (columns.length > 0 && !columns.includes('username')) this.db.exec('DROP TABLE sessions');
     this.db.exec(`CREATE TABLE IF NOT EXISTS sessions (
       id_hash    TEXT PRIMARY KEY,
       user_id    INTEGER NOT NULL,

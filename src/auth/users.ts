@@ -98,7 +98,10 @@ export class Users {
       await verifyPassword(password, await dummyHash()); // as long as a real check
       return { error: 'invalid' };
     }
-    if (row.lockedUntil && row.lockedUntil > new Date().toISOString()) return { error: 'locked' };
+    if (row.lockedUntil && row.lockedUntil > new Date().toISOString()) {
+      await verifyPassword(password, row.hash); // as long as an unlocked check
+      return { error: 'locked' };
+    }
     if (!(await verifyPassword(password, row.hash))) {
       const failed = row.failed + 1;
       const lockedUntil = failed >= LOCKOUT.attempts ? new Date(Date.now() + LOCKOUT.minutes * 60_000).toISOString() : null;

@@ -13,7 +13,7 @@ export const retentionPolicySchema = z.object({
   keepWeekly: z.number().int().min(0).max(10_000),
   keepMonthly: z.number().int().min(0).max(10_000),
   maxAgeDays: z.number().int().min(1).max(36_500),
-});
+}).strict();
 export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
 
 export const DEFAULT_RETENTION: RetentionPolicy = {

@@ -360,9 +360,8 @@ export class BackupService {
             await fs.link(this.databasePath, aside);
             for (const suffix of ['-wal', '-shm']) await fs.rm(`${this.databasePath}${suffix}`, { force: true });
             await fs.rename(staged, this.databasePath);
-            await fsyncDir(dir);
           } catch (err) {
-            // rename() is atomic: until it succeeds, the original is still in place.
+            // rename() is atomic and the commit point: until it succeeds, the original is in place.
             live.reopen();
             await fs.rm(aside, { force: true });
             say(`swap failed (${(err as Error).message}); the original database is open again`);
@@ -370,6 +369,7 @@ export class BackupService {
           }
           say('database file swapped');
           try {
+            await fsyncDir(dir);
             live.reopen();
             live.verify();
             say('database reopened; verification queries passed');
@@ -423,7 +423,8 @@ export class BackupService {
           : await readManifests(repo);
         return verifyBackups(repo, manifests, damaged, options.readData ?? false, this.progress('verify'));
       });
-      return { result: report, details: { ok: report.ok, problems: report.problems.length, readData: report.readData } };
+      const affected = [...new Set(report.problems.flatMap((p) => p.affects))];
+      return { result: report, details: { ok: report.ok, problems: report.problems.length, readData: report.readData, affected } };
     });
   }
 

@@ -236,7 +236,8 @@ export function buildProgram(io: CliIo): Command {
     .option('--max-age-days <n>', 'hourly and daily keepers older than this go', positiveInt, DEFAULT_RETENTION.maxAgeDays)
     .option('--json', 'machine-readable output')
     .action(async (opts: { dryRun?: boolean; json?: boolean } & RetentionPolicy) => {
-      const parsed = retentionPolicySchema.safeParse(opts);
+      const { keepHourly, keepDaily, keepWeekly, keepMonthly, maxAgeDays } = opts;
+      const parsed = retentionPolicySchema.safeParse({ keepHourly, keepDaily, keepWeekly, keepMonthly, maxAgeDays });
       if (!parsed.success) throw new BackupError('INVALID_ARGUMENT', `bad retention policy: ${parsed.error.issues[0]?.message}`);
       const svc = service();
       const r = await withProgress(svc, () => svc.prune({ actor: osActor(), dryRun: opts.dryRun, policy: parsed.data }));

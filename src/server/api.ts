@@ -72,6 +72,7 @@ export class Api {
               target: typeof req.params.id === 'string' ? req.params.id : null,
               result: 'failure',
               error: `${problem.status} ${problem.detail ?? problem.title}`,
+              details: { method: req.method, path: req.originalUrl },
             });
           }
           next(err);

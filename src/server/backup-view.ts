@@ -22,19 +22,22 @@ export interface FailedAttempt {
  * retention will do with it, plus the failed attempts (which leave no backup behind).
  */
 export function decorate(ctx: ServerContext, backups: BackupSummary[]): { items: BackupRow[]; failures: FailedAttempt[] } {
-  const verifies = ctx.audit.query({ action: 'backup.verify', limit: 10_000, offset: 0 }).rows;
-  const lastVerify = new Map<string, { at: string; ok: boolean }>();
-  for (const v of verifies) {
-    if (!v.target || lastVerify.has(v.target)) continue; // newest first
-    lastVerify.set(v.target, { at: v.ts, ok: v.result === 'success' && v.details?.ok !== false });
-  }
+  // Verifications that ran (refused requests are not), newest first. One of the whole
+  // repository speaks for every backup older than it, naming the ones it found damaged.
+  const verifies = ctx.audit.query({ action: 'backup.verify', limit: 10_000, offset: 0 }).rows.filter(isBackupAttempt);
+  const verifyOf = (b: BackupSummary): { at: string; ok: boolean } | null => {
+    const v = verifies.find((r) => (r.target === b.id || (r.target === null && r.ts > b.createdAt)));
+    if (!v) return null;
+    const affected = (v.details?.affected as string[] | undefined) ?? [];
+    return { at: v.ts, ok: v.result === 'success' && v.details?.ok !== false && (v.target !== null || !affected.includes(b.id)) };
+  };
   const decisions = new Map(applyRetention(backups, ctx.settings.get().retention).map((d) => [d.id, d]));
   const items = backups.map((b) => {
-    const verify = lastVerify.get(b.id) ?? null;
+    const verify = verifyOf(b);
     const d = decisions.get(b.id)!;
     return { ...b, verify, retention: { keep: d.keep, reasons: d.reasons }, status: verify && !verify.ok ? ('warning' as const) : ('success' as const) };
   });
-  const since = new Date(Date.now() - 31 * 86_400_000).toISOString();
+  const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
   const failures = ctx.audit
     .query({ action: 'backup.create', result: 'failure', from: since, limit: 1000, offset: 0 })
     .rows.filter(isBackupAttempt)

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isBackupAttempt } from './backup-view.ts';
 import type { ServerContext } from './context.ts';
 
 export type Light = 'green' | 'amber' | 'red';
@@ -22,7 +23,8 @@ export async function backupHealth(ctx: ServerContext, actor: string) {
   const newest = list.find((b) => b.integrity === 'ok') ?? null;
   const ageHours = newest ? (Date.now() - Date.parse(newest.createdAt)) / 3600_000 : null;
   const rpo: Light = ageHours === null ? 'red' : ageHours <= settings.alerts.rpoHours ? 'green' : ageHours <= 2 * settings.alerts.rpoHours ? 'amber' : 'red';
-  const last = (action: string) => ctx.audit.query({ action, limit: 1, offset: 0 }).rows[0] ?? null;
+  // The last operation that ran: refused requests (401/403/400, busy) are not verifications or restores.
+  const last = (action: string) => ctx.audit.query({ action, limit: 100, offset: 0 }).rows.find(isBackupAttempt) ?? null;
   const repo = ctx.backups.repositoryPath;
   const stat = await fs.stat(repo).catch(() => null);
   const writable = await fs.access(repo, fs.constants.W_OK).then(() => true, () => false);

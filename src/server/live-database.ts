@@ -12,7 +12,7 @@ const CHECKS = [
 
 interface CarriedState {
   settings: BackupSettings;
-  credentials: { username: string; hash: string | null; active: number; failed: number; lockedUntil: string | null }[];
+  credentials: { username: string; roleId: number; hash: string | null; active: number; failed: number; lockedUntil: string | null }[];
   revoked: { hash: string; at: string }[];
 }
 
@@ -31,18 +31,20 @@ export function liveDatabase(ctx: ServerContext, log: (message: string) => void)
     },
     snapshotState: (): CarriedState => ({
       settings: ctx.settings.get(),
-      credentials: ctx.db.conn.prepare('SELECT username, password_hash AS hash, active, failed_logins AS failed, locked_until AS lockedUntil FROM users').all() as CarriedState['credentials'],
+      credentials: ctx.db.conn
+        .prepare('SELECT username, role_id AS roleId, password_hash AS hash, active, failed_logins AS failed, locked_until AS lockedUntil FROM users')
+        .all() as CarriedState['credentials'],
       revoked: ctx.db.conn.prepare('SELECT token_hash AS hash, revoked_at AS at FROM api_tokens WHERE revoked_at IS NOT NULL').all() as CarriedState['revoked'],
     }),
     restoreState(state, journal) {
       const carried = state as CarriedState;
-      // Settings and credentials are the operator's current intent, not data to roll back: a
-      // restore must not bring back an old password, a disabled account or a revoked token.
+      // Settings and access rights are the operator's current intent, not data to roll back: a
+      // restore must not bring back an old password or role, a disabled account or a revoked token.
       ctx.settings.set(carried.settings, 'system:restore');
-      const setUser = ctx.db.conn.prepare('UPDATE users SET password_hash = ?, active = ?, failed_logins = ?, locked_until = ? WHERE username = ?');
+      const setUser = ctx.db.conn.prepare('UPDATE users SET role_id = ?, password_hash = ?, active = ?, failed_logins = ?, locked_until = ? WHERE username = ?');
       const revoke = ctx.db.conn.prepare('UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL');
       ctx.db.conn.transaction(() => {
-        for (const u of carried.credentials) setUser.run(u.hash, u.active, u.failed, u.lockedUntil, u.username);
+        for (const u of carried.credentials) setUser.run(u.roleId, u.hash, u.active, u.failed, u.lockedUntil, u.username);
         for (const t of carried.revoked) revoke.run(t.at, t.hash);
       })();
       const imported = ctx.audit.importJournal(journal, (actor) => userIdOf(ctx.users, actor));

@@ -91,6 +91,12 @@ describe('backup API: operations', () => {
     expect((await s.get('/api/v1/backups?class=daily')).body.total).toBe(0);
     const shown = await s.get(`/api/v1/backups/${id}`);
     expect(shown.body.manifest.database.sha256).toBe(shown.body.summary.sha256);
+    // A refused verify request says nothing about the backup; a verification of the whole
+    // repository speaks for every backup older than it.
+    expect((await r.api().post(`/api/v1/backups/${id}/verify`).send({})).status).toBe(401);
+    expect((await s.get('/api/v1/backups')).body.items[0]).toMatchObject({ status: 'success', verify: null });
+    await r.server.ctx.backups.verify({ actor: 'scheduler', readData: true });
+    expect((await s.get('/api/v1/backups')).body.items[0]).toMatchObject({ status: 'success', verify: { ok: true } });
     expect((await s.put(`/api/v1/backups/${id}/pin`, { pinned: true })).body.pinned).toBe(true);
     const del = await s.delete(`/api/v1/backups/${id}`);
     expect(del.status).toBe(409);

@@ -29,7 +29,7 @@ function Frame({ title, onClose, children }: { title: string; onClose: () => voi
 }
 
 /** Prune always starts with a dry run: what goes, what stays, the bytes it frees. */
-export function PruneDialog({ onClose, onPruned }: { onClose: () => void; onPruned: (message: string) => void }) {
+export function PruneDialog({ onClose, onPruned }: { onClose: () => void; onPruned: (result: { count: number; bytes: string }) => void }) {
   const { t } = useTranslation();
   const [plan, setPlan] = useState<PruneResult | null>(null);
   const [busy, setBusy] = useState(false);
@@ -37,7 +37,7 @@ export function PruneDialog({ onClose, onPruned }: { onClose: () => void; onPrun
   const run = async () => {
     setBusy(true);
     const done = await api<PruneResult>('POST', '/api/v1/backups/prune', { dryRun: false });
-    onPruned(t('prune.done', { count: done.removed.length, bytes: formatBytes(done.bytesFreed) }));
+    onPruned({ count: done.removed.length, bytes: formatBytes(done.bytesFreed) });
   };
   return (
     <Frame title={t('prune.title')} onClose={onClose}>

@@ -15,6 +15,8 @@ function expectedSeconds(databaseBytes: number): number {
   return Math.max(2, Math.ceil((2 * databaseBytes) / 200e6) + 1);
 }
 
+type Message = ({ key: string; params?: Record<string, string | number> } | { text: string }) & { error?: boolean };
+
 type Dialog = { kind: 'restore' | 'delete' | 'details'; backup: Backup } | { kind: 'rollback' | 'prune' | 'pitr' } | null;
 
 export function BackupsPage() {
@@ -24,7 +26,8 @@ export function BackupsPage() {
   const [stats, setStats] = useState<Stats | null>(null);
   const [health, setHealth] = useState<Health | null>(null);
   const [job, setJob] = useState<Job | null>(null);
-  const [message, setMessage] = useState<{ text: string; error?: boolean } | null>(null);
+  // Messages keep their translation key, so that they follow a change of language.
+  const [message, setMessage] = useState<Message | null>(null);
   const [dialog, setDialog] = useState<Dialog>(null);
   const [restoreLog, setRestoreLog] = useState<string[] | null>(null);
   const [classFilter, setClassFilter] = useState('');
@@ -53,12 +56,12 @@ export function BackupsPage() {
       const { jobId } = await api<{ jobId: string }>('POST', '/api/v1/backups', {});
       const done = await followJob(jobId, (j) => setJob(j));
       setJob(null);
-      if (done.status === 'succeeded') setMessage({ text: t('backups.done', { id: (done.result as { id: string }).id }) });
+      if (done.status === 'succeeded') setMessage({ key: 'backups.done', params: { id: (done.result as { id: string }).id } });
       else setMessage({ text: done.error?.message ?? 'failed', error: true });
       await load();
     } catch (err) {
       setJob(null);
-      if (err instanceof ApiError && err.problem.status === 409) setMessage({ text: t('backups.busy'), error: true });
+      if (err instanceof ApiError && err.problem.status === 409) setMessage({ key: 'backups.busy', error: true });
       else fail(err);
     }
   };
@@ -75,8 +78,8 @@ export function BackupsPage() {
       setJob(null);
       setMessage(
         done.status === 'succeeded'
-          ? { text: t('restore.succeeded', { id: (done.result as { safetyBackupId: string }).safetyBackupId }) }
-          : { text: t('restore.failed', { message: done.error?.message }), error: true },
+          ? { key: 'restore.succeeded', params: { id: (done.result as { safetyBackupId: string }).safetyBackupId } }
+          : { key: 'restore.failed', params: { message: done.error?.message ?? '' }, error: true },
       );
       await load();
     } catch (err) {
@@ -92,7 +95,7 @@ export function BackupsPage() {
       const done = await followJob(jobId, (j) => setJob(j));
       setJob(null);
       const ok = done.status === 'succeeded' && (done.result as { ok: boolean }).ok;
-      setMessage({ text: t(ok ? 'backups.verifyOk' : 'backups.verifyFailed', { id: b.id }), error: !ok });
+      setMessage({ key: ok ? 'backups.verifyOk' : 'backups.verifyFailed', params: { id: b.id }, error: !ok });
       await load();
     } catch (err) {
       setJob(null);
@@ -176,7 +179,7 @@ export function BackupsPage() {
         )}
         {message && (
           <p role={message.error ? 'alert' : 'status'} className={`notice ${message.error ? 'error' : 'ok'}`}>
-            {message.text}
+            {'key' in message ? t(message.key, message.params) : message.text}
           </p>
         )}
         {restoreLog && restoreLog.length > 0 && (
@@ -266,9 +269,9 @@ export function BackupsPage() {
       {dialog?.kind === 'prune' && (
         <PruneDialog
           onClose={() => setDialog(null)}
-          onPruned={(text) => {
+          onPruned={(params) => {
             setDialog(null);
-            setMessage({ text });
+            setMessage({ key: 'prune.done', params });
             void load();
           }}
         />
