@@ -391,7 +391,9 @@ export class BackupService {
         }
         await this.refreshCatalogOrWarn('restore-in-place', await this.openRepository());
         const result = { id, createdAt: restored.createdAt, safetyBackupId: safety.id, sha256: restored.sha256 };
-        return { result, target: id, details: { safetyBackup: safety.id, sha256: restored.sha256 } };
+        // Restoring a safety backup is how a restore is rolled back.
+        const rolledBack = (await this.readManifest(await this.openRepository(), id)).class === 'pre-restore';
+        return { result, target: id, details: { safetyBackup: safety.id, sha256: restored.sha256, rolledBack } };
       } finally {
         await fs.rm(staged, { force: true });
       }

@@ -69,7 +69,11 @@ export class Notifier {
           this.notify({ kind: 'verify.succeeded', severity: 'info', title: 'Backup verification passed', body: `Checked by ${e.actor}.`, clears: 'verify.failed' });
         }
       } else if (e.operation === 'restore-in-place') {
-        this.notify({ kind: 'restore.succeeded', severity: 'warning', title: `Restore of ${e.target} finished`, body: `Safety backup ${e.details.safetyBackup} holds the state before it; roll back with POST /api/v1/restore/rollback.` });
+        if (e.details.rolledBack) {
+          this.notify({ kind: 'restore.rolled-back', severity: 'warning', title: 'The last restore was rolled back', body: `${e.actor} restored safety backup ${e.target}; safety backup ${e.details.safetyBackup} holds the state before the roll-back.` });
+        } else {
+          this.notify({ kind: 'restore.succeeded', severity: 'warning', title: `Restore of ${e.target} finished`, body: `Safety backup ${e.details.safetyBackup} holds the state before it; roll back with POST /api/v1/restore/rollback.` });
+        }
       } else if (e.operation === 'prune') {
         const removed = (e.details.removed as string[] | undefined) ?? [];
         if (!e.details.dryRun) this.notify({ kind: 'prune.succeeded', severity: 'info', title: `Prune removed ${removed.length} backup(s)`, body: `${e.details.bytesFreed} bytes freed.` });

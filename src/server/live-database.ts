@@ -14,6 +14,8 @@ interface CarriedState {
   settings: BackupSettings;
   credentials: { username: string; roleId: number; hash: string | null; active: number; failed: number; lockedUntil: string | null }[];
   revoked: { hash: string; at: string }[];
+  notifications: { id: number; at: string; kind: string; severity: string; title: string; body: string }[];
+  deliveries: { notificationId: number; channel: string; status: string; attempts: number; error: string | null; at: string }[];
 }
 
 /** The running server's side of an in-place restore (see BackupService.restoreInPlace). */
@@ -35,6 +37,10 @@ export function liveDatabase(ctx: ServerContext, log: (message: string) => void)
         .prepare('SELECT username, role_id AS roleId, password_hash AS hash, active, failed_logins AS failed, locked_until AS lockedUntil FROM users')
         .all() as CarriedState['credentials'],
       revoked: ctx.db.conn.prepare('SELECT token_hash AS hash, revoked_at AS at FROM api_tokens WHERE revoked_at IS NOT NULL').all() as CarriedState['revoked'],
+      notifications: ctx.db.conn.prepare('SELECT id, at, kind, severity, title, body FROM notifications ORDER BY id DESC LIMIT 1000').all() as CarriedState['notifications'],
+      deliveries: ctx.db.conn
+        .prepare('SELECT notification_id AS notificationId, channel, status, attempts, error, at FROM notification_deliveries WHERE notification_id >= (SELECT coalesce(min(id), 0) FROM (SELECT id FROM notifications ORDER BY id DESC LIMIT 1000))')
+        .all() as CarriedState['deliveries'],
     }),
     restoreState(state, journal) {
       const carried = state as CarriedState;
@@ -46,6 +52,15 @@ export function liveDatabase(ctx: ServerContext, log: (message: string) => void)
       ctx.db.conn.transaction(() => {
         for (const u of carried.credentials) setUser.run(u.roleId, u.hash, u.active, u.failed, u.lockedUntil, u.username);
         for (const t of carried.revoked) revoke.run(t.at, t.hash);
+        // The history of notifications (the restore's own among them) is not rolled back either.
+        const exists = ctx.db.conn.prepare('SELECT id FROM notifications WHERE at = ? AND kind = ? AND title = ?');
+        const addNotification = ctx.db.conn.prepare('INSERT INTO notifications (at, kind, severity, title, body) VALUES (?, ?, ?, ?, ?)');
+        const addDelivery = ctx.db.conn.prepare('INSERT INTO notification_deliveries (notification_id, channel, status, attempts, error, at) VALUES (?, ?, ?, ?, ?, ?)');
+        for (const n of [...carried.notifications].reverse()) {
+          if (exists.get(n.at, n.kind, n.title)) continue;
+          const id = Number(addNotification.run(n.at, n.kind, n.severity, n.title, n.body).lastInsertRowid);
+          for (const d of carried.deliveries.filter((x) => x.notificationId === n.id)) addDelivery.run(id, d.channel, d.status, d.attempts, d.error, d.at);
+        }
       })();
       const imported = ctx.audit.importJournal(journal, (actor) => userIdOf(ctx.users, actor));
       log(`settings and credentials kept; ${imported} audit record(s) newer than the backup re-imported from the repository journal`);

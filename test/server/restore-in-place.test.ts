@@ -73,6 +73,8 @@ describe('in-place restore on the running server', () => {
     expect(rollback.status).toBe(202);
     expect((await waitForJob(s, rollback.body.jobId)).status).toBe('succeeded');
     expect((await s.get('/api/v1/incidents/1')).body.title).toBe('changed after the backup');
+    const kinds = (r.server.ctx.notifier.recent().notifications as { kind: string }[]).map((n) => n.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['restore.started', 'restore.succeeded', 'restore.rolled-back']));
   });
 
   it('puts the original back when the restored database fails verification', async () => {
