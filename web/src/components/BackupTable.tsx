@@ -43,7 +43,7 @@ export function BackupTable({ backups, busy, onRestore, onVerify, onPin, onDelet
               <span className={c.getValue() === 'success' ? 'ok' : 'bad'}>{t(`status.${c.getValue()}`)}</span>
               {!r.keep && (
                 <div className="goes" title={r.reasons.join(', ')}>
-                  ⌛ {t('backups.goesNext', { why: r.reasons.join(', ') })}
+                  → {t('backups.goesNext', { why: r.reasons.join(', ') })}
                 </div>
               )}
             </>
@@ -64,7 +64,7 @@ export function BackupTable({ backups, busy, onRestore, onVerify, onPin, onDelet
           return Date.now() - Date.parse(v.at) > MONTH_MS ? t('verifyState.old') : <span className="ok">{t('verifyState.ok')}</span>;
         },
       }),
-      col.accessor('pinned', { header: () => t('backups.cols.pinned'), cell: (c) => (c.getValue() ? <span aria-label="pinned">🛡</span> : '') }),
+      col.accessor('pinned', { header: () => t('backups.cols.pinned'), cell: (c) => (c.getValue() ? <span className="ok" aria-label="pinned">✓</span> : '') }),
       col.accessor((b) => `${b.appVersion} / ${b.schemaVersion}`, { id: 'version', header: () => t('backups.cols.version') }),
       col.display({
         id: 'actions',
