@@ -83,3 +83,23 @@ describe('monitoring', () => {
     expect(kinds(r)).toContain('disk.low');
   });
 });
+
+describe('verification alerts', () => {
+  it('a verification that finds damage notifies and opens an incident; a clean one closes it', async () => {
+    const r = await startServer({ incidents: 500 });
+    const s = await signIn(r);
+    const job = await waitForJob(s, (await s.post('/api/v1/backups', {})).body.jobId);
+    const chunk = (job.result as { database: { chunks: string[] } }).database.chunks[0]!;
+    const file = path.join(r.root, 'backups', 'chunks', chunk.slice(0, 2), chunk);
+    const good = fs.readFileSync(file);
+    fs.writeFileSync(file, Buffer.concat([good.subarray(0, 20), Buffer.from('damage'), good.subarray(26)]));
+    const report = await r.server.ctx.backups.verify({ actor: 'scheduler', readData: true });
+    expect(report.ok).toBe(false);
+    expect(kinds(r)).toContain('verify.failed');
+    expect(incidents(r)).toEqual([{ title: '[Backup] Backup verification found problems', status: 'new' }]);
+    fs.writeFileSync(file, good);
+    expect((await r.server.ctx.backups.verify({ actor: 'scheduler', readData: true })).ok).toBe(true);
+    expect(kinds(r)).toContain('verify.succeeded');
+    expect(incidents(r)).toEqual([{ title: '[Backup] Backup verification found problems', status: 'resolved' }]);
+  });
+});
