@@ -6,6 +6,6 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
-  build: { outDir: '../dist/web', emptyOutDir: true, chunkSizeWarningLimit: 400 },
+  build: { outDir: '../dist/web', emptyOutDir: true, chunkSizeWarningLimit: 500 },
   server: { proxy: { '/api': 'http://127.0.0.1:3000' } },
 });
