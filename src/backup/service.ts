@@ -250,6 +250,14 @@ export class BackupService {
     }
   }
 
+  /** Bytes the repository holds on storage (chunks and manifests). */
+  async repositoryBytes(): Promise<number> {
+    const repo = await this.openRepository();
+    let total = 0;
+    for (const prefix of ['chunks', 'manifests']) for (const key of await repo.storage.list(prefix)) total += (await repo.storage.size(key)) ?? 0;
+    return total;
+  }
+
   /** Every backup, newest first, without an audit record: for monitoring, which reads it every few seconds. */
   async summaries(): Promise<BackupSummary[]> {
     return listBackups(await this.openRepository());

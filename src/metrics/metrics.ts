@@ -10,7 +10,7 @@ import type { BackupService } from '../backup/service.ts';
  */
 export function backupMetrics(backups: BackupService, options: { rpoHours: () => number; dataDir: string }): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'nexus_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'nexus_' });
   const operations = new Counter({
     name: 'nexus_backup_operations_total',
     help: 'Backup engine operations by operation and result',
@@ -23,15 +23,21 @@ export function backupMetrics(backups: BackupService, options: { rpoHours: () =>
     labelNames: ['operation'] as const,
     registers: [registry],
   });
-  const verifyOk = new Gauge({ name: 'nexus_backup_last_verify_ok', help: '1 when the last verification found no problem, 0 when it did', registers: [registry] });
+  // Labelled by what was verified, so that no series exists before the first verification.
+  const verifyOk = new Gauge({
+    name: 'nexus_backup_last_verify_ok',
+    help: '1 when the last verification found no problem, 0 when it did',
+    labelNames: ['scope'] as const,
+    registers: [registry],
+  });
   backups.events.on('succeeded', (e) => {
     operations.inc({ operation: e.operation, result: 'success' });
     duration.set({ operation: e.operation }, e.durationMs / 1000);
-    if (e.operation === 'verify') verifyOk.set(e.details.ok === false ? 0 : 1);
+    if (e.operation === 'verify') verifyOk.set({ scope: e.target ? 'backup' : 'repository' }, e.details.ok === false ? 0 : 1);
   });
   backups.events.on('failed', (e) => {
     operations.inc({ operation: e.operation, result: 'failure' });
-    if (e.operation === 'verify') verifyOk.set(0);
+    if (e.operation === 'verify') verifyOk.set({ scope: e.target ? 'backup' : 'repository' }, 0);
   });
 
   // Every repository gauge waits for the same refresh: prom-client reads metrics concurrently.
@@ -44,14 +50,14 @@ export function backupMetrics(backups: BackupService, options: { rpoHours: () =>
   const rpoBreached = gauge('nexus_backup_rpo_breached', '1 when the newest backup is older than the RPO target');
   const count = gauge('nexus_backup_count', 'Backups in the repository');
   const dbBytes = gauge('nexus_backup_database_bytes', 'Size of the database in the newest backup');
-  const stored = gauge('nexus_backup_repository_stored_bytes', 'Stored (compressed, deduplicated) bytes added by all backups');
+  const stored = gauge('nexus_backup_repository_stored_bytes', 'Bytes the repository holds (chunks and manifests)');
   const dedup = gauge('nexus_backup_dedup_ratio', 'Bytes the backups restore divided by bytes stored');
   const free = gauge('nexus_disk_free_bytes', 'Free bytes on the volume', ['volume']);
   async function collect(): Promise<void> {
     const list = await backups.summaries().catch(() => []);
     const newest = list[0];
     const logical = list.reduce((n, b) => n + b.logicalBytes, 0);
-    const storedBytes = list.reduce((n, b) => n + b.newBytes, 0);
+    const storedBytes = await backups.repositoryBytes().catch(() => 0);
     count.set(list.length);
     stored.set(storedBytes);
     dedup.set(storedBytes > 0 ? logical / storedBytes : 0);

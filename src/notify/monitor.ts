@@ -32,6 +32,13 @@ export class Monitor {
     },
   ) {}
 
+  /** Re-checks after every good backup, so that an RPO breach clears (and /readyz follows) at once. */
+  watch(): void {
+    this.opts.backups.events.on('succeeded', (e) => {
+      if (e.operation === 'create') void this.check().catch((err: Error) => this.opts.log.error({ err: err.message }, 'monitor check failed'));
+    });
+  }
+
   start(intervalMs = 3600_000): void {
     this.timer = setInterval(() => void this.check().catch((err: Error) => this.opts.log.error({ err: err.message }, 'monitor check failed')), intervalMs);
     this.timer.unref();
@@ -67,9 +74,11 @@ export class Monitor {
       if (!s) continue;
       const usedPercent = Math.round(((s.blocks - s.bavail) / s.blocks) * 100);
       disk.push({ volume, usedPercent, freeBytes: s.bavail * s.bsize });
-      const key = `disk.low.${volume}`;
+      // Low and critical are separate alerts: reaching critical is news even right after a warning.
+      const critical = usedPercent >= alerts.diskCriticalPercent;
+      const key = `disk.${critical ? 'critical' : 'low'}.${volume}`;
+      if (!critical) notifier.resolve(`disk.critical.${volume}`, { kind: 'disk.below-critical', severity: 'info', title: `Disk space on the ${volume} volume is below critical again`, body: `${usedPercent} % used.` });
       if (usedPercent >= alerts.diskWarningPercent) {
-        const critical = usedPercent >= alerts.diskCriticalPercent;
         notifier.raise(key, {
           kind: 'disk.low',
           severity: critical ? 'error' : 'warning',
@@ -77,7 +86,7 @@ export class Monitor {
           body: `${usedPercent} % used (${Math.floor((s.bavail * s.bsize) / 1048576)} MiB free) at ${dir}; warning at ${alerts.diskWarningPercent} %, critical at ${alerts.diskCriticalPercent} %.`,
         });
       } else {
-        notifier.resolve(key, { kind: 'disk.ok', severity: 'info', title: `Disk space on the ${volume} volume is fine again`, body: `${usedPercent} % used.` });
+        notifier.resolve(`disk.low.${volume}`, { kind: 'disk.ok', severity: 'info', title: `Disk space on the ${volume} volume is fine again`, body: `${usedPercent} % used.` });
       }
     }
 

@@ -69,6 +69,7 @@ export class Notifier {
           this.notify({ kind: 'verify.succeeded', severity: 'info', title: 'Backup verification passed', body: `Checked by ${e.actor}.`, clears: 'verify.failed' });
         }
       } else if (e.operation === 'restore-in-place') {
+        this.resolve('restore.failed', { kind: 'restore.recovered', severity: 'info', title: 'In-place restores work again', body: `Restore of ${e.target} succeeded.` });
         if (e.details.rolledBack) {
           this.notify({ kind: 'restore.rolled-back', severity: 'warning', title: 'The last restore was rolled back', body: `${e.actor} restored safety backup ${e.target}; safety backup ${e.details.safetyBackup} holds the state before the roll-back.` });
         } else {
@@ -76,7 +77,9 @@ export class Notifier {
         }
       } else if (e.operation === 'prune') {
         const removed = (e.details.removed as string[] | undefined) ?? [];
-        if (!e.details.dryRun) this.notify({ kind: 'prune.succeeded', severity: 'info', title: `Prune removed ${removed.length} backup(s)`, body: `${e.details.bytesFreed} bytes freed.` });
+        if (e.details.dryRun) return;
+        this.resolve('prune.failed', { kind: 'prune.recovered', severity: 'info', title: 'Prune works again', body: `${removed.length} backup(s) removed.` });
+        if (removed.length > 0) this.notify({ kind: 'prune.succeeded', severity: 'info', title: `Prune removed ${removed.length} backup(s)`, body: `${e.details.bytesFreed} bytes freed.` });
       }
     });
     backups.events.on('failed', (e) => {
@@ -107,37 +110,37 @@ export class Notifier {
       recovery = this.raised.delete(alert.clears);
       if (recovery) this.lastSent.delete(alert.clears);
     }
-    const id = this.record(n);
-    if (this.opts.settings.get().openIncidents) {
+    let throttled = false;
+    if (alert.key) {
+      // Raised whatever its severity, so that its incident and its recovery follow it.
+      const last = this.lastSent.get(alert.key);
+      throttled = last !== undefined && Date.now() - last < settings.throttleMinutes * 60_000;
+      this.raised.add(alert.key);
+    }
+    if (!this.record(n)) return;
+    if (settings.openIncidents) {
       if (alert.key) this.openIncident(alert.key, n);
       if (alert.clears && recovery) this.closeIncident(alert.clears, n);
     }
-    const wanted = recovery || RANK[n.severity] >= RANK[settings.minSeverity];
-    if (!wanted || !id) return;
-    let throttled = false;
-    if (alert.key) {
-      const last = this.lastSent.get(alert.key);
-      throttled = last !== undefined && Date.now() - last < settings.throttleMinutes * 60_000;
-      if (!throttled) this.lastSent.set(alert.key, Date.now());
-      this.raised.add(alert.key);
-    }
+    if (!recovery && RANK[n.severity] < RANK[settings.minSeverity]) return;
+    if (alert.key && !throttled) this.lastSent.set(alert.key, Date.now());
     for (const channel of settings.channels.filter((c) => c.enabled)) {
       if (throttled) {
-        this.delivery(id, channel.id, 'throttled', 0, null);
+        this.delivery(n, channel.id, 'throttled', 0, null);
         continue;
       }
-      const job = this.deliver(id, channel, n).finally(() => this.pending.delete(job));
+      const job = this.deliver(channel, n).finally(() => this.pending.delete(job));
       this.pending.add(job);
     }
   }
 
-  private async deliver(id: number, channel: Parameters<typeof send>[0], n: Notification): Promise<void> {
+  private async deliver(channel: Parameters<typeof send>[0], n: Notification): Promise<void> {
     const delays = this.opts.retryDelaysMs ?? [2_000, 10_000];
     let lastError = '';
     for (let attempt = 1; attempt <= delays.length + 1; attempt++) {
       try {
         await send(channel, n);
-        this.delivery(id, channel.id, 'delivered', attempt, null);
+        this.delivery(n, channel.id, 'delivered', attempt, null);
         return;
       } catch (err) {
         lastError = (err as Error).message;
@@ -145,7 +148,7 @@ export class Notifier {
       }
     }
     this.opts.log.warn({ channel: channel.id, kind: n.kind, err: lastError }, 'notification not delivered');
-    this.delivery(id, channel.id, 'failed', delays.length + 1, lastError);
+    this.delivery(n, channel.id, 'failed', delays.length + 1, lastError);
   }
 
   /** Sends a test message over one channel, once, and says how it went. */
@@ -204,18 +207,24 @@ export class Notifier {
       .run(now, now, `\n\nResolved automatically: ${n.title} (${now})`, `%[alert:${key}]%`);
   }
 
-  private record(n: Notification): number | null {
-    if (!this.opts.db.isOpen) return null; // the seconds of a restore's swap
-    const r = this.opts.db.conn.prepare('INSERT INTO notifications (at, kind, severity, title, body) VALUES (?, ?, ?, ?, ?)').run(n.at, n.kind, n.severity, n.title, n.body);
-    return Number(r.lastInsertRowid);
+  private record(n: Notification): boolean {
+    if (!this.opts.db.isOpen) return false; // the seconds of a restore's swap
+    this.opts.db.conn.prepare('INSERT INTO notifications (at, kind, severity, title, body) VALUES (?, ?, ?, ?, ?)').run(n.at, n.kind, n.severity, n.title, n.body);
+    return true;
   }
 
-  private delivery(id: number, channel: string, status: 'delivered' | 'failed' | 'throttled', attempts: number, error: string | null): void {
+  /**
+   * Records a delivery against its notification, found again by its content: a restore may have
+   * replaced the database (and renumbered the notifications) while it was being delivered.
+   */
+  private delivery(n: Notification, channel: string, status: 'delivered' | 'failed' | 'throttled', attempts: number, error: string | null): void {
     if (!this.opts.db.isOpen) return;
     try {
+      const row = this.opts.db.conn.prepare('SELECT id FROM notifications WHERE at = ? AND kind = ? AND title = ?').get(n.at, n.kind, n.title) as { id: number } | undefined;
+      if (!row) return;
       this.opts.db.conn
         .prepare('INSERT INTO notification_deliveries (notification_id, channel, status, attempts, error, at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(id, channel, status, attempts, error, new Date().toISOString());
+        .run(row.id, channel, status, attempts, error, new Date().toISOString());
     } catch (err) {
       // A restore may have replaced the database since the notification was recorded.
       this.opts.log.warn({ channel, status, err: (err as Error).message }, 'notification delivery not recorded');

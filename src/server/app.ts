@@ -59,7 +59,8 @@ export function createApp(ctx: ServerContext): express.Express {
     }
   });
   app.get('/metrics', async (req, res) => {
-    const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+    // Behind a proxy on the same host every request comes from loopback: then only the token counts.
+    const loopback = !ctx.secureCookies && !req.get('x-forwarded-for') && ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
     if (!loopback && !(ctx.metrics.token && sameSecret(req.get('authorization') ?? '', `Bearer ${ctx.metrics.token}`))) {
       res.status(403).type('text/plain').send('metrics are served to loopback, or with the NEXUS_METRICS_TOKEN bearer token\n');
       return;

@@ -1,17 +1,8 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { isBackupAttempt } from './backup-view.ts';
 import type { ServerContext } from './context.ts';
 
 export type Light = 'green' | 'amber' | 'red';
-
-async function dirBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
-    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
-  }
-  return total;
-}
 
 /**
  * What the console's health header shows: age of the last good backup against the RPO, next
@@ -31,7 +22,7 @@ export async function backupHealth(ctx: ServerContext, actor: string) {
   const disk = await fs.statfs(repo).catch(() => null);
   const free = disk ? disk.bavail * disk.bsize : null;
   const total = disk ? disk.blocks * disk.bsize : null;
-  const repositoryBytes = await dirBytes(path.join(repo, 'chunks')) + (await dirBytes(path.join(repo, 'manifests')));
+  const repositoryBytes = await ctx.backups.repositoryBytes().catch(() => 0);
   const databaseBytes = (await fs.stat(ctx.backups.databasePath).catch(() => ({ size: 0 }))).size;
   const usedPercent = free !== null && total ? Math.round(((total - free) / total) * 100) : null;
   return {

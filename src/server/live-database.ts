@@ -1,5 +1,6 @@
 import type { LiveDatabase } from '../backup/service.ts';
 import type { BackupSettings } from '../backup/settings.ts';
+import type { NotificationSettings } from '../notify/settings.ts';
 import { userIdOf } from '../audit/backup-audit.ts';
 import type { ServerContext } from './context.ts';
 
@@ -12,6 +13,7 @@ const CHECKS = [
 
 interface CarriedState {
   settings: BackupSettings;
+  notificationSettings: NotificationSettings;
   credentials: { username: string; roleId: number; hash: string | null; active: number; failed: number; lockedUntil: string | null }[];
   revoked: { hash: string; at: string }[];
   notifications: { id: number; at: string; kind: string; severity: string; title: string; body: string }[];
@@ -33,6 +35,7 @@ export function liveDatabase(ctx: ServerContext, log: (message: string) => void)
     },
     snapshotState: (): CarriedState => ({
       settings: ctx.settings.get(),
+      notificationSettings: ctx.notificationSettings.get(),
       credentials: ctx.db.conn
         .prepare('SELECT username, role_id AS roleId, password_hash AS hash, active, failed_logins AS failed, locked_until AS lockedUntil FROM users')
         .all() as CarriedState['credentials'],
@@ -47,6 +50,7 @@ export function liveDatabase(ctx: ServerContext, log: (message: string) => void)
       // Settings and access rights are the operator's current intent, not data to roll back: a
       // restore must not bring back an old password or role, a disabled account or a revoked token.
       ctx.settings.set(carried.settings, 'system:restore');
+      ctx.notificationSettings.set(carried.notificationSettings, 'system:restore');
       const setUser = ctx.db.conn.prepare('UPDATE users SET role_id = ?, password_hash = ?, active = ?, failed_logins = ?, locked_until = ? WHERE username = ?');
       const revoke = ctx.db.conn.prepare('UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL');
       ctx.db.conn.transaction(() => {

@@ -81,9 +81,10 @@ export async function createServer(
     ctx.scheduler = scheduler;
     scheduler.start();
     const newest = await backups.list({ actor: 'scheduler' }).then((l) => l[0]?.createdAt ?? null, () => null);
-    void scheduler.catchUp(newest);
+    // The first monitor check waits for the catch-up, so that it does not report a breach the catch-up fixes.
+    void scheduler.catchUp(newest).finally(() => ctx.monitor.start());
   }
-  if (config.scheduler) ctx.monitor.start();
+  ctx.monitor.watch();
   const purge = setInterval(() => ctx.sessions.purgeExpired(), 3600_000);
   purge.unref();
   const app = createApp(ctx);

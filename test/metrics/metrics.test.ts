@@ -51,6 +51,10 @@ describe('Prometheus metrics', () => {
     const remote = await scrape(r, '127.0.0.2');
     expect(remote.status).toBe(403);
     expect(remote.text).not.toContain('nexus_backup_count');
+    // A reverse proxy on the same host forwards from loopback: that is not enough either.
+    expect((await r.api().get('/metrics').set('X-Forwarded-For', '203.0.113.9')).status).toBe(403);
+    expect(after.has('nexus_backup_last_verify_ok{scope="repository"}')).toBe(false); // no verification yet
+    expect(after.get('nexus_process_cpu_seconds_total')).toBeGreaterThan(0);
   });
 
   it('are served to other hosts with the metrics token', async () => {

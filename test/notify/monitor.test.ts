@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signIn, startServer, waitForJob, type Running } from '../helpers/server.ts';
+import { eventually, signIn, startServer, waitForJob, type Running } from '../helpers/server.ts';
 import { tempDir } from '../helpers/workspace.ts';
 
 function incidents(r: Running): { title: string; status: string }[] {
@@ -46,11 +46,27 @@ describe('monitoring', () => {
     await r.server.ctx.monitor.check();
     expect(incidents(r)).toHaveLength(1);
 
+    // A good backup clears the breach at once (no need to wait for the hourly check).
     await waitForJob(s, (await s.post('/api/v1/backups', {})).body.jobId);
-    expect((await r.server.ctx.monitor.check()).rpoBreached).toBe(false);
+    await eventually(async () => expect((await r.api().get('/readyz')).status).toBe(200));
+    expect(r.server.ctx.monitor.state.rpoBreached).toBe(false);
     expect(kinds(r)).toEqual(['rpo.breached', 'rpo.breached', 'backup.succeeded', 'rpo.met']);
     expect(incidents(r)).toEqual([{ title: '[Backup] RPO breached: no recent backup', status: 'resolved' }]);
-    expect((await r.api().get('/readyz')).status).toBe(200);
+  });
+
+  it('opens and resolves incidents also for alerts below the severity sent to channels', async () => {
+    const r = await startServer({ incidents: 20 });
+    const s = await signIn(r);
+    const settings = (await s.get('/api/v1/notification-settings')).body;
+    await s.put('/api/v1/notification-settings', { ...settings, minSeverity: 'error', lockAlertMinutes: 1 });
+    const locks = path.join(r.root, 'backups', 'locks');
+    fs.mkdirSync(locks, { recursive: true });
+    fs.writeFileSync(path.join(locks, 'exclusive.json'), JSON.stringify({ pid: 4242, host: 'elsewhere', operation: 'backup', since: new Date(Date.now() - 600_000).toISOString(), user: 'x' }));
+    await r.server.ctx.monitor.check();
+    expect(incidents(r).find((i) => i.title.includes('holds the repository'))?.status).toBe('new');
+    fs.rmSync(path.join(locks, 'exclusive.json'));
+    await r.server.ctx.monitor.check();
+    expect(incidents(r).find((i) => i.title.includes('holds the repository'))?.status).toBe('resolved');
   });
 
   it('warns about a lock held too long', async () => {

@@ -19,6 +19,7 @@ describe('in-place restore on the running server', () => {
     await r.server.ctx.users.add({ username: 'mallory', role: 'admin', password: 'mallory-password-1' });
     const id = await backupNow(s);
     r.server.ctx.users.update('mallory', { role: 'viewer' });
+    r.server.ctx.notificationSettings.set({ ...r.server.ctx.notificationSettings.get(), throttleMinutes: 5 }, 'test');
     expect((await s.patch('/api/v1/incidents/1', { title: 'changed after the backup' })).status).toBe(200);
     // Security changes after the backup must survive the restore of the database.
     r.server.ctx.users.revokeToken(1);
@@ -68,6 +69,7 @@ describe('in-place restore on the running server', () => {
     expect((await r.api().post('/api/v1/auth/login').send({ username: 'admin', password: ADMIN_PASSWORD })).status).toBe(401);
     expect((await r.api().post('/api/v1/auth/login').send({ username: 'admin', password: 'a-new-admin-password' })).status).toBe(200);
     expect(r.server.ctx.users.find('mallory')!.role).toBe('viewer'); // a demotion is not rolled back
+    expect(r.server.ctx.notificationSettings.get().throttleMinutes).toBe(5);
 
     const rollback = await s.post('/api/v1/restore/rollback', { confirm: 'ROLLBACK' });
     expect(rollback.status).toBe(202);
