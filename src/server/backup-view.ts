@@ -28,8 +28,10 @@ export function decorate(ctx: ServerContext, backups: BackupSummary[]): { items:
   const verifyOf = (b: BackupSummary): { at: string; ok: boolean } | null => {
     const v = verifies.find((r) => (r.target === b.id || (r.target === null && r.ts > b.createdAt)));
     if (!v) return null;
+    if (v.target !== null) return { at: v.ts, ok: v.result === 'success' && v.details?.ok !== false };
+    // A verification of the whole repository names the backups its problems affect.
     const affected = (v.details?.affected as string[] | undefined) ?? [];
-    return { at: v.ts, ok: v.result === 'success' && v.details?.ok !== false && (v.target !== null || !affected.includes(b.id)) };
+    return { at: v.ts, ok: v.result === 'success' && !affected.includes(b.id) };
   };
   const decisions = new Map(applyRetention(backups, ctx.settings.get().retention).map((d) => [d.id, d]));
   const items = backups.map((b) => {

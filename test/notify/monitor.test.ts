@@ -111,6 +111,9 @@ describe('verification alerts', () => {
     fs.writeFileSync(file, Buffer.concat([good.subarray(0, 20), Buffer.from('damage'), good.subarray(26)]));
     const report = await r.server.ctx.backups.verify({ actor: 'scheduler', readData: true });
     expect(report.ok).toBe(false);
+    // The list marks the backup the damage touches.
+    const items = (await s.get('/api/v1/backups')).body.items as { status: string; verify: { ok: boolean } }[];
+    expect(items.map((i) => [i.status, i.verify.ok])).toEqual([['warning', false]]);
     expect(kinds(r)).toContain('verify.failed');
     expect(incidents(r)).toEqual([{ title: '[Backup] Backup verification found problems', status: 'new' }]);
     fs.writeFileSync(file, good);
