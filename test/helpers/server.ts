@@ -25,8 +25,11 @@ export interface Running {
 const running: Running[] = [];
 afterEach(async () => {
   for (const r of running.splice(0)) {
-    await new Promise<void>((resolve) => r.http.close(() => resolve()));
-    r.http.closeAllConnections();
+    // Open streams (SSE, a browser's keep-alive) would hold close() forever: end them too.
+    await new Promise<void>((resolve) => {
+      r.http.close(() => resolve());
+      r.http.closeAllConnections();
+    });
     r.server.close();
   }
 });

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, PASSWORD, startServer, type Running } from '../helpers/server.ts';
 import { tempDir } from '../helpers/workspace.ts';
 
@@ -21,6 +21,11 @@ function chromiumPath(): string {
 }
 
 let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+afterEach(async () => {
+  for (const c of contexts.splice(0)) await c.close();
+});
 
 beforeAll(async () => {
   execFileSync(process.execPath, [path.join(project, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: project, stdio: 'pipe' });
@@ -36,6 +41,7 @@ afterAll(async () => {
 
 async function open(r: Running, locale = 'en-US', width = 1280): Promise<Page> {
   const context = await browser.newContext({ locale, viewport: { width, height: 900 } });
+  contexts.push(context);
   const page = await context.newPage();
   await page.goto(r.url);
   return page;
