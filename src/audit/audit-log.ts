@@ -1,14 +1,9 @@
 import type { AppDatabase } from '../db/app-database.ts';
-import type { JournalRecord } from '../repository/journal.ts';
+import type { JournalInput, JournalRecord } from '../repository/journal.ts';
 
-export interface AuditEntry {
+/** A journal record's fields, plus the user behind the actor; the time defaults to now. */
+export interface AuditEntry extends Omit<JournalInput, 'ts'> {
   userId: number | null;
-  actor: string;
-  action: string;
-  target: string | null;
-  result: 'success' | 'failure';
-  error: string | null;
-  details?: Record<string, unknown>;
   ts?: string;
   /** Already in the repository's journal (the engine's own records, re-imports). */
   journaled?: boolean;
