@@ -91,6 +91,15 @@ export async function userOfRole(r: Running, role: Role): Promise<Session> {
   return signIn(r, username, PASSWORD);
 }
 
+/** Starts a backup through the API, waits for it and returns its id (failing the test if it fails). */
+export async function backupNow(s: Session, body: { tag?: string } = {}): Promise<string> {
+  const res = await s.post('/api/v1/backups', body);
+  if (res.status !== 202) throw new Error(`backup not started: ${res.status} ${JSON.stringify(res.body)}`);
+  const job = await waitForJob(s, res.body.jobId);
+  if (job.status !== 'succeeded') throw new Error(`backup failed: ${JSON.stringify(job.error)}`);
+  return (job.result as { id: string }).id;
+}
+
 /** Polls a job until it finishes. */
 export async function waitForJob(s: Session, jobId: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;

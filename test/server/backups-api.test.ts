@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually, signIn, startServer, userOfRole, waitForJob, type Running, type Session } from '../helpers/server.ts';
+import { backupNow, eventually, signIn, startServer, userOfRole, waitForJob, type Running, type Session } from '../helpers/server.ts';
 
 const SOME_ID = '2026-01-01T00:00:00Z-abcd';
 
@@ -29,14 +29,6 @@ const ROUTES: [method: 'get' | 'post' | 'put' | 'delete', path: string, body?: o
 
 function call(s: Session, method: string, path: string, body?: object) {
   return method === 'get' ? s.get(path) : method === 'delete' ? s.delete(path) : method === 'put' ? s.put(path, body) : s.post(path, body);
-}
-
-async function backupNow(s: Session): Promise<string> {
-  const res = await s.post('/api/v1/backups', { tag: 'test' });
-  expect(res.status).toBe(202);
-  const job = await waitForJob(s, res.body.jobId);
-  expect(job.status).toBe('succeeded');
-  return (job.result as { id: string }).id;
 }
 
 describe('backup API: access', () => {

@@ -1,14 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, signIn, startServer, waitForJob, type Session } from '../helpers/server.ts';
-
-async function backupNow(s: Session): Promise<string> {
-  const res = await s.post('/api/v1/backups', {});
-  const job = await waitForJob(s, res.body.jobId);
-  expect(job.status).toBe('succeeded');
-  return (job.result as { id: string }).id;
-}
+import { ADMIN_PASSWORD, backupNow, signIn, startServer, waitForJob } from '../helpers/server.ts';
 
 describe('in-place restore on the running server', () => {
   it('serves 503 during the swap, then the restored data; keeps a safety backup; can be rolled back', async () => {
